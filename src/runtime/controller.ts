@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type Clock, systemClock } from './clock.ts';
+import {
+  type ControllerMetrics,
+  noopControllerMetrics,
+  type ReconcileOutcome,
+} from './controller-metrics.ts';
+import { type KeyedObject, objectKey } from './object-key.ts';
+import type { Source } from './source.ts';
+import { TerminalError } from './terminal-error.ts';
+import { WorkQueue } from './work-queue.ts';
+
+/** What a reconcile asks for. `{}` means done: run again only when something changes (or at the next resync). */
+export interface ReconcileResult {
+  /** Run this key again after this many milliseconds (e.g. to poll a long hypervisor operation). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcileContext {
+  /** Logger bound to controller, key and reconcileID. */
+  log: Logger;
+  /** Unique per reconcile call, to follow one attempt through the logs. */
+  reconcileID: string;
+  /** Aborted when the controller stops, so long steps can give up early; the key then runs again at next start. */
+  signal: AbortSignal;
+}
+
+/**
+ * Moves the world one step towards what the object at `key` asks for. Must be level-based and idempotent: it may run
+ * again at any time, including after a crash between any two of its steps. Throw to retry with backoff; throw a
+ * TerminalError when retrying cannot help.
+ */
+export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult>;
+
+export interface ControllerOptions<T extends KeyedObject> {
+  /** Names the controller in logs and metrics. */
+  name: string;
+  reconcile: Reconciler;
+  /** The kind this controller reconciles; each of its objects is one key. */
+  primary: Source<T>;
+  logger: Logger;
+  /** Reconciles running at once (different keys; one key never runs twice at once). Default 1. */
+  workers?: number;
+  /**
+   * Every this many milliseconds every primary key is enqueued, because watches can miss changes. Default 10
+   * minutes; 0 turns it off.
+   */
+  resyncIntervalMs?: number;
+  queue?: WorkQueue;
+  clock?: Clock;
+  metrics?: ControllerMetrics;
+  newReconcileID?: () => string;
+}
+
+/**
+ * Runs a reconciler over the keys of one kind, like controller-runtime's controller: sources enqueue keys, N
+ * workers take keys from a rate-limited queue, and the outcome of each reconcile decides the key's fate in
+ * `reconcileHandler`.
+ */
+export class Controller<T extends KeyedObject> {
+  readonly name: string;
+  readonly #reconcile: Reconciler;
+  readonly #primary: Source<T>;
+  readonly #log: Logger;
+  readonly #workers: number;
+  readonly #resyncIntervalMs: number;
+  readonly #queue: WorkQueue;
+  readonly #clock: Clock;
+  readonly #metrics: ControllerMetrics;
+  readonly #newReconcileID: () => string;
+  readonly #watched: Array<Source<unknown>> = [];
+  readonly #unsubscribes: Array<() => void> = [];
+  readonly #stopping = new AbortController();
+  #workerLoops: Array<Promise<void>> = [];
+  #cancelResync: (() => void) | undefined;
+  #active = 0;
+  #started = false;
+
+  constructor(options: ControllerOptions<T>) {
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new RangeError(`controller ${options.name}: workers must be a positive integer, got ${workers}`);
+    }
+    this.name = options.name;
+    this.#reconcile = options.reconcile;
+    this.#primary = options.primary;
+    this.#log = options.logger.child({ controller: options.name });
+    this.#workers = workers;
+    this.#resyncIntervalMs = options.resyncIntervalMs ?? 10 * 60_000;
+    this.#clock = options.clock ?? systemClock;
+    this.#queue = options.queue ?? new WorkQueue({ clock: this.#clock });
+    this.#metrics = options.metrics ?? noopControllerMetrics;
+    this.#newReconcileID = options.newReconcileID ?? randomUUID;
+    this.#unsubscribes.push(this.#primary.subscribe((obj) => this.#queue.add(objectKey(obj))));
+  }
+
+  /**
+   * Enqueues primary keys whenever an object of a related kind changes: `map` names the primary keys that
+   * depend on it (a VM change enqueues the snapshots waiting on it). Call before `start`.
+   */
+  watch<R>(source: Source<R>, map: (obj: R) => Iterable<string>): this {
+    if (this.#started) throw new Error(`controller ${this.name}: watch() must be called before start()`);
+    this.#watched.push(source as Source<unknown>);
+    this.#unsubscribes.push(
+      source.subscribe((obj) => {
+        for (const key of map(obj)) this.#queue.add(key);
+      }),
+    );
+    return this;
+  }
+
+  /** Enqueues `key` now, for triggers that are not watches. */
+  enqueue(key: string): void {
+    this.#queue.add(key);
+  }
+
+  /** Waits until every source has synced, then starts the workers and the resync timer. */
+  async start(): Promise<void> {
+    if (this.#started) throw new Error(`controller ${this.name}: already started`);
+    this.#started = true;
+    await Promise.all([this.#primary, ...this.#watched].map((source) => source.waitForSync()));
+    if (this.#stopping.signal.aborted) return;
+    for (let i = 0; i < this.#workers; i++) this.#workerLoops.push(this.#runWorker());
+    this.#scheduleResync();
+    this.#log.info({ workers: this.#workers }, 'controller started');
+  }
+
+  /** Stops taking keys and resolves once every reconcile in flight has returned. */
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    this.#cancelResync?.();
+    for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
+    await this.#queue.shutDown();
+    await Promise.all(this.#workerLoops);
+    this.#log.info('controller stopped');
+  }
+
+  async #runWorker(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      try {
+        await this.#reconcileHandler(key);
+      } finally {
+        this.#queue.done(key);
+      }
+    }
+  }
+
+  /** Runs one reconcile and decides the key's fate in one place, so every path is logged and measured alike. */
+  async #reconcileHandler(key: string): Promise<void> {
+    const reconcileID = this.#newReconcileID();
+    const log = this.#log.child({ key, reconcileID });
+    const started = this.#clock.now();
+    this.#metrics.activeWorkers(this.name, ++this.#active);
+    const result = await this.#invoke(key, { log, reconcileID, signal: this.#stopping.signal });
+    this.#metrics.activeWorkers(this.name, --this.#active);
+    const seconds = (this.#clock.now() - started) / 1000;
+
+    let outcome: ReconcileOutcome;
+    switch (result.kind) {
+      case 'terminal':
+        // Retrying cannot help; the next watch event or resync brings the key back.
+        this.#queue.forget(key);
+        outcome = 'terminal_error';
+        log.error({ err: result.error }, 'reconcile failed terminally; not retrying');
+        break;
+      case 'error':
+        this.#queue.addRateLimited(key);
+        outcome = 'error';
+        log.error({ err: result.error, retries: this.#queue.numRequeues(key) }, 'reconcile failed; retrying');
+        break;
+      case 'requeueAfter':
+        this.#queue.forget(key);
+        this.#queue.addAfter(key, result.ms);
+        outcome = 'requeue_after';
+        log.debug({ requeueAfterMs: result.ms }, 'reconciled; requeue scheduled');
+        break;
+      case 'done':
+        this.#queue.forget(key);
+        outcome = 'success';
+        log.debug('reconciled');
+        break;
+    }
+    this.#metrics.reconciled(this.name, outcome, seconds);
+  }
+
+  /** Calls the reconciler and classifies what it did, turning anything thrown into a value. */
+  async #invoke(
+    key: string,
+    ctx: ReconcileContext,
+  ): Promise<
+    | { kind: 'done' }
+    | { kind: 'requeueAfter'; ms: number }
+    | { kind: 'error'; error: Error }
+    | { kind: 'terminal'; error: Error }
+  > {
+    try {
+      const result = await this.#reconcile(key, ctx);
+      const ms = result?.requeueAfterMs;
+      if (ms === undefined || ms === 0) return { kind: 'done' };
+      if (!Number.isFinite(ms) || ms < 0) {
+        return {
+          kind: 'error',
+          error: new Error(`reconciler returned requeueAfterMs=${ms}; expected a finite number >= 0`),
+        };
+      }
+      return { kind: 'requeueAfter', ms };
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(`non-Error thrown: ${String(thrown)}`);
+      return error instanceof TerminalError ? { kind: 'terminal', error } : { kind: 'error', error };
+    }
+  }
+
+  #scheduleResync(): void {
+    if (this.#resyncIntervalMs <= 0 || this.#stopping.signal.aborted) return;
+    this.#cancelResync = this.#clock.setTimer(() => {
+      for (const obj of this.#primary.list()) this.#queue.add(objectKey(obj));
+      this.#scheduleResync();
+    }, this.#resyncIntervalMs);
+  }
+}
