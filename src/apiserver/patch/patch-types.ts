@@ -20,3 +20,18 @@ export interface ApplyRequest {
 }
 
 export type { JsonObject };
+
+/** What applyPatch() needs besides the live object and the request body. */
+export interface PatchContext {
+  type: ResourceType;
+  /** The request's fieldManager (kube derives one from the user agent when the query has none). */
+  manager: string;
+  /** `force` query parameter: only allowed (and only meaningful) for apply patches. */
+  force?: boolean;
+  /** 'status' for PATCH on the status subresource. */
+  subresource?: string;
+  /** The object's name from the URL: used in the 404 for a non-apply patch of a missing object. */
+  name?: string;
+  /** Request time, RFC3339 with second precision (`2024-01-02T03:04:05Z`): stamped on managedFields entries. */
+  now: string;
+}
