@@ -95,9 +95,14 @@ export const errors = {
       group: q.group,
       kind: q.resourceOrKind,
     }),
-  pathNotFound: (path: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`),
+  pathNotFound: (path: string) =>
+    new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`),
   methodNotAllowed: (method: string) =>
-    new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`),
+    new ApiError(
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on the requested resource (${method})`,
+    ),
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
   alreadyExists: (q: Qualified, name: string) =>
     new ApiError(409, 'AlreadyExists', `${qualified(q)} "${name}" already exists`, {
@@ -126,6 +131,10 @@ export const errors = {
   tooLarge: (limitBytes: number) =>
     new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limitBytes}`),
   unsupportedMediaType: (contentType: string) =>
-    new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${contentType})`),
+    new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${contentType})`,
+    ),
   internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
 };
