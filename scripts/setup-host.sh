@@ -4,7 +4,7 @@
 # Idempotent: safe to run on every CI run and on a developer machine.
 set -euo pipefail
 
-packages=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients)
+packages=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients golang-go golang-github-vmware-govmomi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

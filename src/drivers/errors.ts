@@ -36,6 +36,10 @@ export type DriverErrorReason =
   | 'OperationTimeout'
   /** The hypervisor (version/configuration) cannot do this at all. */
   | 'Unsupported'
+  /** The endpoint refused the credentials (wrong user or password). The message never carries the password. */
+  | 'AuthenticationFailed'
+  /** The endpoint's TLS certificate did not verify against the configured CA (or the system CAs). */
+  | 'TLSVerificationFailed'
   /** Anything not recognised; the message carries the hypervisor's own text. */
   | 'DriverFailure';
 

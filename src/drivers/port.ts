@@ -18,11 +18,12 @@ export type DomainPhase = 'Running' | 'Stopped' | 'Paused' | 'Suspended' | 'Unkn
 
 /**
  * Why a paused VM is paused, where the hypervisor says so.
- * `Saving`: a snapshot/save was in progress; if no operation is running any more, the VM was left behind by an
- * interrupted snapshot and `recover()` resumes it. `Snapshot`: paused by a snapshot in progress (or reverted to
- * a paused snapshot). `User`: someone paused it on purpose.
+ * `Saving`: a snapshot/save was in progress (libvirt `paused (saving)`); with no operation running any more, an
+ * interrupted snapshot left the VM behind and `recover()` resumes it. `Snapshot`: paused while a snapshot is
+ * being taken (libvirt `paused (snapshot)`). `FromSnapshot`: reverted to a snapshot taken while paused, on
+ * purpose. `User`: someone paused it on purpose. `Other`: anything else (I/O error, migration, ...).
  */
-export type PausedReason = 'Saving' | 'Snapshot' | 'User' | 'Other';
+export type PausedReason = 'Saving' | 'Snapshot' | 'FromSnapshot' | 'User' | 'Other';
 
 export interface DomainInfo {
   uuid: string;
@@ -151,6 +152,7 @@ export interface HypervisorDriver {
    * owner (or a foreign tool) holds the name: SnapshotNameConflict. If the snapshot is in the disk image but the
    * hypervisor has no record of it (a crash between writing the image and writing the metadata), the driver
    * adopts it or deletes and retakes it, so a retry after any crash converges to one snapshot with this name.
+   * A VM an interrupted attempt left paused (Saving/Snapshot) is resumed first, as recover() would.
    *
    * Memory: memory=true needs a Running or Paused VM (MemoryRequiresRunningVM otherwise). memory=false on a
    * Running/Paused VM is recorded as a disk-only snapshot (SnapshotInfo.memory=false) even where the
@@ -163,8 +165,9 @@ export interface HypervisorDriver {
   createSnapshot(domain: string, request: CreateSnapshotRequest): Promise<SnapshotInfo>;
 
   /**
-   * Deletes exactly the named snapshot (never its children: they re-attach to its parent). Missing = success,
-   * returning false. With `ownerUid`, refuses (SnapshotNotOwned) unless the snapshot carries that owner uid.
+   * Deletes exactly the named snapshot (never its children: they re-attach to its parent), including a tag of
+   * that name an interrupted create left in the disk image. Returns whether anything was deleted: missing =
+   * success, false. With `ownerUid`, refuses (SnapshotNotOwned) unless the snapshot carries that owner uid.
    */
   deleteSnapshot(domain: string, name: string, options?: { ownerUid?: string }): Promise<boolean>;
 
@@ -187,8 +190,9 @@ export interface HypervisorDriver {
   resume(domain: string): Promise<PowerResult>;
 
   /**
-   * Undoes what an interrupted snapshot left on the VM: resumes a VM left `paused (saving)` (only that: a VM
-   * paused by a user stays paused). Safe to call at any time; returns what it did.
+   * Undoes what an interrupted snapshot left on the VM: resumes a VM paused for reason Saving or Snapshot
+   * (libvirt `paused (saving)` / `paused (snapshot)`). A VM paused by a user (or reverted to a paused snapshot)
+   * stays paused. Call it only while holding the VM (no snapshot of yours is running on it); returns what it did.
    */
   recover(domain: string): Promise<RecoveryResult>;
 

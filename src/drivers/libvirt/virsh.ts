@@ -1,0 +1,123 @@
+// Runs virsh (and the local qemu-img) as child processes with argument arrays: no shell, so domain and
+// snapshot names can never be interpreted as commands. One process per call; for remote URIs the SSH
+// connection is shared through ControlMaster options in the URI (see uri.ts).
+
+import { execFile } from 'node:child_process';
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** A failed command: exit status, stderr's `error:` lines, and how it failed to run (timeout, ENOENT). */
+export class CommandFailure extends Error {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly exitCode: number | undefined;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+  readonly notInstalled: boolean;
+
+  constructor(
+    command: string,
+    args: readonly string[],
+    details: { exitCode?: number; stderr: string; timedOut?: boolean; notInstalled?: boolean },
+  ) {
+    super(`${command} ${args.join(' ')} failed: ${errorText(details.stderr) || `exit ${details.exitCode}`}`);
+    this.name = 'CommandFailure';
+    this.command = command;
+    this.args = args;
+    this.exitCode = details.exitCode;
+    this.stderr = details.stderr;
+    this.timedOut = details.timedOut ?? false;
+    this.notInstalled = details.notInstalled ?? false;
+  }
+
+  /** The hypervisor's own error text: the `error:` lines without their prefix, joined. */
+  get errorText(): string {
+    return errorText(this.stderr);
+  }
+}
+
+/** Extracts the messages from virsh's `error: ...` lines (falls back to the whole stderr). */
+export function errorText(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const errors = lines.filter((l) => l.startsWith('error:')).map((l) => l.slice('error:'.length).trim());
+  return (errors.length > 0 ? errors : lines).join(': ');
+}
+
+export interface RunOptions {
+  /** Written to the child's stdin (virsh reads it via `--xmlfile /dev/stdin`). */
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+/** Runs a program with arguments; rejects with CommandFailure. Injectable so tests can replay recorded output. */
+export type CommandRunner = (
+  command: string,
+  args: readonly string[],
+  options?: RunOptions,
+) => Promise<CommandResult>;
+
+const MAX_OUTPUT = 64 * 1024 * 1024;
+
+export const execRunner: CommandRunner = (command, args, options = {}) =>
+  new Promise((resolve, reject) => {
+    const child = execFile(
+      command,
+      [...args],
+      {
+        env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+        timeout: options.timeoutMs ?? 0,
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_OUTPUT,
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        if (!error) {
+          resolve({ stdout, stderr });
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        reject(
+          new CommandFailure(command, args, {
+            ...(typeof code === 'number' ? { exitCode: code } : {}),
+            stderr: stderr || (code === 'ENOENT' ? `error: ${command}: command not found` : error.message),
+            timedOut: error.killed === true && options.timeoutMs !== undefined,
+            notInstalled: code === 'ENOENT',
+          }),
+        );
+      },
+    );
+    // Without stdin the child must still see EOF, or a virsh reading /dev/stdin would wait forever.
+    child.stdin?.end(options.stdin ?? '');
+  });
+
+/** virsh bound to one connection URI: `virsh -c URI -q ARGS...`. */
+export class Virsh {
+  readonly uri: string;
+  private readonly runner: CommandRunner;
+  private readonly timeoutMs: number;
+
+  constructor(uri: string, runner: CommandRunner = execRunner, timeoutMs = 120_000) {
+    this.uri = uri;
+    this.runner = runner;
+    this.timeoutMs = timeoutMs;
+  }
+
+  async run(args: readonly string[], stdin?: string): Promise<string> {
+    const result = await this.runner('virsh', ['-c', this.uri, '-q', ...args], {
+      timeoutMs: this.timeoutMs,
+      ...(stdin === undefined ? {} : { stdin }),
+    });
+    return result.stdout;
+  }
+
+  /** Runs a local helper (qemu-img) with the same runner: only meaningful for local URIs. */
+  async local(command: string, args: readonly string[]): Promise<string> {
+    return (await this.runner(command, args, { timeoutMs: this.timeoutMs })).stdout;
+  }
+}

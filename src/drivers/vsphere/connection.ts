@@ -1,0 +1,31 @@
+// A Hypervisor resource's connection (spec.driver: vsphere, spec.uri, the Secret's data) as driver options.
+
+import { DriverError } from '../errors.ts';
+import type { DriverConnection, HypervisorDriver } from '../port.ts';
+import { VsphereDriver, type VsphereDriverOptions } from './vsphere-driver.ts';
+
+/** The Secret keys the vSphere driver reads. */
+export const VSPHERE_CREDENTIAL_KEYS = { username: 'username', password: 'password', ca: 'ca.crt' } as const;
+
+export function vsphereOptionsFrom(connection: DriverConnection): VsphereDriverOptions {
+  const credentials = connection.credentials ?? {};
+  const username = credentials[VSPHERE_CREDENTIAL_KEYS.username];
+  const password = credentials[VSPHERE_CREDENTIAL_KEYS.password];
+  const missing = [
+    username ? undefined : VSPHERE_CREDENTIAL_KEYS.username,
+    password ? undefined : VSPHERE_CREDENTIAL_KEYS.password,
+  ].filter((k) => k !== undefined);
+  if (!username || !password) {
+    throw new DriverError(
+      'AuthenticationFailed',
+      `vsphere ${connection.uri}: the credentials Secret lacks ${missing.join(' and ')} (keys: username, password, optional ca.crt)`,
+      { retryable: false },
+    );
+  }
+  const ca = credentials[VSPHERE_CREDENTIAL_KEYS.ca];
+  return { url: connection.uri, username, password, ...(ca ? { ca } : {}) };
+}
+
+export function createVsphereDriver(connection: DriverConnection): HypervisorDriver {
+  return new VsphereDriver(vsphereOptionsFrom(connection));
+}
