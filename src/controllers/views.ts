@@ -25,6 +25,8 @@ export interface VmView {
   phase: VmPhase | undefined;
   hold: HoldView | undefined;
   currentSnapshot: string | undefined;
+  /** spec.maxSnapshots; undefined = no limit of vmsnap's own (the driver may still have one). */
+  maxSnapshots?: number | undefined;
 }
 
 export interface HypervisorView {

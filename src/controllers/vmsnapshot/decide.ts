@@ -35,6 +35,11 @@ export interface SnapshotWorld {
   /** undefined: the VM names a Hypervisor that does not exist (or the VM itself is missing). */
   hypervisor: HypervisorView | undefined;
   now: Date;
+  /**
+   * How many OTHER VMSnapshots of this VM exist on the hypervisor (phase InProgress or Ready, not being
+   * deleted): what the VM's maxSnapshots counts. Omitted = 0.
+   */
+  otherSnapshotsOfVm?: number;
 }
 
 /** How often a waiting snapshot looks again even without a watch event (events normally wake it sooner). */
@@ -109,7 +114,12 @@ interface Blocker {
   terminal: boolean;
 }
 
-function preconditionBlocker({ snapshot, vm, hypervisor }: SnapshotWorld): Blocker | undefined {
+function preconditionBlocker({
+  snapshot,
+  vm,
+  hypervisor,
+  otherSnapshotsOfVm,
+}: SnapshotWorld): Blocker | undefined {
   if (vm === undefined) {
     return {
       reason: 'VMNotFound',
@@ -138,6 +148,13 @@ function preconditionBlocker({ snapshot, vm, hypervisor }: SnapshotWorld): Block
     return {
       reason: 'QuiesceUnavailable',
       message: `quiesce: true, but Hypervisor "${hypervisor.name}" cannot quiesce guests`,
+      terminal: true,
+    };
+  }
+  if (vm.maxSnapshots !== undefined && (otherSnapshotsOfVm ?? 0) >= vm.maxSnapshots) {
+    return {
+      reason: 'SnapshotLimitReached',
+      message: `VirtualMachine "${vm.name}" already has ${otherSnapshotsOfVm} snapshots (spec.maxSnapshots ${vm.maxSnapshots}); delete one to take another`,
       terminal: true,
     };
   }

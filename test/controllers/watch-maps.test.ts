@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiObject } from '../../src/controllers/shared/resources.ts';
+import {
+  snapshotsOfVm,
+  snapshotsOnHypervisor,
+  vmsOfSnapshot,
+  vmsOnHypervisor,
+} from '../../src/operator/watch-maps.ts';
+
+const cache = (items: ApiObject[]) => ({
+  list: () => items,
+  get: (namespace: string | undefined, name: string) =>
+    items.find((i) => i.metadata.name === name && i.metadata.namespace === namespace),
+});
+
+const vm = (name: string, hypervisorName: string, holder?: string): ApiObject => ({
+  metadata: { name, namespace: 'prod' },
+  spec: { hypervisorName, domain: name },
+  status: holder
+    ? { hold: { operation: 'Snapshot', holder: { kind: 'VMSnapshot', name: holder, uid: 'u' }, since: 't' } }
+    : {},
+});
+
+const snapshot = (name: string, vmName: string, phase?: string, deleting = false): ApiObject => ({
+  metadata: { name, namespace: 'prod', ...(deleting ? { deletionTimestamp: '2026-11-24T10:00:00Z' } : {}) },
+  spec: { vmName },
+  status: phase ? { phase } : {},
+});
+
+describe('watch maps', () => {
+  const vms = cache([vm('web-1', 'kvm-01', 'done-but-holding'), vm('web-2', 'kvm-02')]);
+  const snapshots = cache([
+    snapshot('pending', 'web-1'),
+    snapshot('in-flight', 'web-1', 'InProgress'),
+    snapshot('kept', 'web-1', 'Ready'),
+    snapshot('failed', 'web-1', 'Failed'),
+    snapshot('being-deleted', 'web-1', 'Ready', true),
+    snapshot('done-but-holding', 'web-1', 'Ready'),
+    snapshot('other-vm', 'web-2'),
+  ]);
+
+  it('wakes the unfinished snapshots of a VM and its holder, not the finished ones', () => {
+    expect(snapshotsOfVm(snapshots, vms.get('prod', 'web-1')!).sort()).toEqual(
+      ['prod/being-deleted', 'prod/done-but-holding', 'prod/in-flight', 'prod/pending'].sort(),
+    );
+  });
+
+  it('maps a Hypervisor to its VMs and their unfinished snapshots', () => {
+    const hv: ApiObject = { metadata: { name: 'kvm-02' } };
+    expect(vmsOnHypervisor(vms, hv)).toEqual(['prod/web-2']);
+    expect(snapshotsOnHypervisor(vms, snapshots, hv)).toEqual(['prod/other-vm']);
+  });
+
+  it('maps a snapshot to the VM it names and the VM it holds', () => {
+    expect(vmsOfSnapshot(vms, snapshot('done-but-holding', 'web-2'))).toEqual(['prod/web-2', 'prod/web-1']);
+  });
+});
