@@ -131,6 +131,12 @@ export function readyConditions(
 /** kstatus's verdict on an object, computed by the rules its readers use. */
 export type KstatusResult = 'Current' | 'InProgress' | 'Failed' | 'Terminating';
 
+/**
+ * kstatus's verdict for a custom resource, as sigs.k8s.io/cli-utils computes it (Flux, kpt): Terminating while
+ * deleting; InProgress while status.observedGeneration lags metadata.generation; then the first True one of
+ * Reconciling (InProgress) or Stalled (Failed); otherwise Current. Real kstatus never reads a custom resource's
+ * Ready condition, which is why readyConditions always sets Reconciling or Stalled True while not Ready.
+ */
 export function kstatus(obj: {
   metadata?: { generation?: number; deletionTimestamp?: string | Date };
   status?: { observedGeneration?: number; conditions?: readonly Condition[] };
@@ -139,12 +145,11 @@ export function kstatus(obj: {
   const generation = obj.metadata?.generation;
   const observed = obj.status?.observedGeneration;
   if (generation !== undefined && observed !== undefined && generation !== observed) return 'InProgress';
-  const conditions = obj.status?.conditions;
-  if (isTrue(conditions, 'Reconciling')) return 'InProgress';
-  if (isTrue(conditions, 'Stalled')) return 'Failed';
-  const ready = getCondition(conditions, 'Ready');
-  if (ready === undefined || ready.status === 'True') return 'Current';
-  return 'InProgress';
+  for (const condition of obj.status?.conditions ?? []) {
+    if (condition.type === 'Reconciling' && condition.status === 'True') return 'InProgress';
+    if (condition.type === 'Stalled' && condition.status === 'True') return 'Failed';
+  }
+  return 'Current';
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -103,8 +103,6 @@ describe.skipIf(nodeMissing && process.env.CI !== 'true')(
         expect(store.list(SNAPSHOTS, 'crash').items.length).toBeGreaterThanOrEqual(acknowledged.size + 1);
         store.close();
       },
-      // Each run starts a child Node process; on a loaded two-core machine that alone can take tens of seconds.
-      240_000,
     );
   },
 );

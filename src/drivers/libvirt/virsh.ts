@@ -92,6 +92,9 @@ export const execRunner: CommandRunner = (command, args, options = {}) =>
         );
       },
     );
+    // virsh often exits without reading stdin; the EPIPE that follows must not become an uncaught exception.
+    // The command's own outcome is reported by execFile's callback above.
+    child.stdin?.on('error', () => {});
     // Without stdin the child must still see EOF, or a virsh reading /dev/stdin would wait forever.
     child.stdin?.end(options.stdin ?? '');
   });
