@@ -59,6 +59,12 @@ export const Reason = {
   RevertSucceeded: 'RevertSucceeded',
   RevertFailed: 'RevertFailed',
   PowerChangeNotAllowed: 'PowerChangeNotAllowed',
+
+  // VMSnapshotSchedule.
+  Scheduled: 'Scheduled',
+  Suspended: 'Suspended',
+  InvalidSchedule: 'InvalidSchedule',
+  WaitingForPreviousRun: 'WaitingForPreviousRun',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

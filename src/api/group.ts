@@ -4,5 +4,11 @@ export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
 /** The kinds of this group-version; a kind's name is part of the contract (manifests name it). */
-export const KINDS = ['Hypervisor', 'VirtualMachine', 'VMSnapshot', 'VMRevert'] as const;
+export const KINDS = [
+  'Hypervisor',
+  'VirtualMachine',
+  'VMSnapshot',
+  'VMRevert',
+  'VMSnapshotSchedule',
+] as const;
 export type Kind = (typeof KINDS)[number];

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { type AuditSink, auditRecordOf } from './audit/audit-record.ts';
 import { serverUrl, writeKubeconfig } from './auth/kubeconfig.ts';
 import { allowsAnonymous, bearerTokenAuthenticator, ensureToken } from './auth/token.ts';
 import { registerBuiltinTypes } from './builtins/index.ts';
@@ -32,6 +33,8 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** Watch events kept for resuming watches; older resourceVersions get 410 Gone. Tests make it tiny. */
   historyLimit?: number;
+  /** Receives the RBAC attributes of every resource request once answered (tests compare them with RBAC rules). */
+  audit?: AuditSink;
 }
 
 export interface ControlPlane {
@@ -105,6 +108,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       openapi: createOpenApiHandler(registry),
       resources,
       logger,
+      ...(options.audit ? { audit: auditTo(options.audit, registry, logger) } : {}),
     }),
   );
 
@@ -161,6 +165,19 @@ interface FrontDoor {
   openapi: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
   resources: { handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> };
   logger: Logger;
+  /** Called once per answered request (see ControlPlaneOptions.audit). */
+  audit?: (req: IncomingMessage, code: number) => void;
+}
+
+function auditTo(sink: AuditSink, registry: TypeRegistry, logger: Logger) {
+  return (req: IncomingMessage, code: number) => {
+    try {
+      const record = auditRecordOf(req, registry, code);
+      if (record) sink(record);
+    } catch (error) {
+      logger.warn({ err: error }, 'audit sink failed');
+    }
+  };
 }
 
 /**
@@ -183,6 +200,8 @@ function requestListener(door: FrontDoor): (req: IncomingMessage, res: ServerRes
   };
   return (req, res) => {
     const started = performance.now();
+    // 'close', not 'finish': a watch cut by the client or by close() never finishes, yet it was a request.
+    if (door.audit) res.once('close', () => door.audit?.(req, res.statusCode));
     res.once('finish', () => {
       door.logger.debug(
         {

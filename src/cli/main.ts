@@ -6,6 +6,7 @@ const USAGE = `Usage: vmsnap <command> [flags]
 Commands:
   local     run the embedded control plane and the operator on this machine
   operator  run the operator against a Kubernetes API server (--kubeconfig PATH, or in-cluster)
+  demo      from nothing to a real VM snapshot: 'vmsnap local' plus a tiny demo VM and examples/
 
 Run 'vmsnap <command> --help' for a command's flags.
 `;
@@ -52,6 +53,24 @@ export async function main(argv: readonly string[]): Promise<number> {
         await runOperator(options, { logger, shutdownRequested: shutdownSignal() });
         return 0;
       }
+      case 'demo': {
+        const { DEMO_USAGE, parseDemoOptions, runDemo } = await import('./demo.ts');
+        const options = parseDemoOptions(rest);
+        if (options === 'help') {
+          process.stdout.write(DEMO_USAGE);
+          return 0;
+        }
+        const logger = pino(
+          { name: 'vmsnap', level: process.env.VMSNAP_LOG_LEVEL ?? 'warn' },
+          pino.destination(2),
+        );
+        await runDemo(options, {
+          logger,
+          print: (line) => process.stdout.write(`${line}\n`),
+          shutdownRequested: shutdownSignal(),
+        });
+        return 0;
+      }
       case undefined:
       case '-h':
       case '--help':
@@ -64,7 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(
-        `vmsnap ${command ?? ''}: ${error.message}\nRun 'vmsnap ${command === 'local' || command === 'operator' ? `${command} ` : ''}--help' for usage.\n`,
+        `vmsnap ${command ?? ''}: ${error.message}\nRun 'vmsnap ${command === 'local' || command === 'operator' || command === 'demo' ? `${command} ` : ''}--help' for usage.\n`,
       );
       return 2;
     }

@@ -119,6 +119,7 @@ describe('names and columns', () => {
     ['VirtualMachine', ['Hypervisor', 'Phase', 'Hold', 'Current', 'Age']],
     ['Hypervisor', ['Driver', 'URI', 'Ready', 'Version']],
     ['VMRevert', ['Snapshot', 'VM', 'Phase', 'Age']],
+    ['VMSnapshotSchedule', ['Schedule', 'Suspend', 'Last', 'Next', 'Age']],
   ] as const)('%s printer columns', (kind, names) => {
     const columns = versionOf(kind).additionalPrinterColumns as { name: string; jsonPath: string }[];
     expect(columns.map((column) => column.name)).toEqual(names);

@@ -9,6 +9,7 @@ import {
   parseVirtualMachine,
   parseVMRevert,
   parseVMSnapshot,
+  parseVMSnapshotSchedule,
   type Result,
 } from '../../src/api/index.ts';
 import { crdValidator } from './fixtures/crd-validator.ts';
@@ -20,6 +21,7 @@ const PARSERS: Record<Kind, (input: unknown) => Result<unknown>> = {
   VirtualMachine: parseVirtualMachine,
   VMSnapshot: parseVMSnapshot,
   VMRevert: parseVMRevert,
+  VMSnapshotSchedule: parseVMSnapshotSchedule,
 };
 
 type Manifest = { kind: Kind; metadata: Record<string, unknown>; spec: Record<string, unknown> };

@@ -6,6 +6,7 @@ import {
   parseVirtualMachine,
   parseVMRevert,
   parseVMSnapshot,
+  parseVMSnapshotSchedule,
   type Result,
 } from '../../src/api/index.ts';
 import {
@@ -22,6 +23,7 @@ const PARSERS: Record<Kind, (input: unknown) => Result<unknown>> = {
   VirtualMachine: parseVirtualMachine,
   VMSnapshot: parseVMSnapshot,
   VMRevert: parseVMRevert,
+  VMSnapshotSchedule: parseVMSnapshotSchedule,
 };
 
 function unwrap<T>(result: Result<T>): T {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRevert, type RevertPlanInput } from '../../src/controllers/vmrevert/plan.ts';
+import { planRevert, type RevertPlanInput, revertFinalStateOf } from '../../src/controllers/vmrevert/plan.ts';
 
 function input(over: Partial<RevertPlanInput>): RevertPlanInput {
   return {
@@ -67,8 +67,25 @@ describe('planRevert: the four cases of API.md', () => {
     expect(started.ok && started.plan.steps).toEqual(['RevertTo', 'StartVM']);
   });
 
+  it('reverts a paused snapshot straight to Running when the VM should run', () => {
+    const r = planRevert(
+      input({ snapshot: { memory: true, vmPhase: 'Paused' }, desiredPowerState: 'Running' }),
+    );
+    expect(r).toEqual({
+      ok: true,
+      plan: { steps: ['RevertTo'], revertFinalState: 'Running', toPhase: 'Running' },
+    });
+  });
+
   it('compares allowPowerChange with the desired state when one is declared', () => {
     const r = planRevert(input({ snapshot: running, desiredPowerState: 'Stopped', allowPowerChange: false }));
     expect(r).toMatchObject({ ok: false, reason: 'PowerChangeNotAllowed' });
+  });
+
+  it('recovers the driver finalState from a recorded plan', () => {
+    expect(revertFinalStateOf(['StopVM', 'RevertTo', 'StartVM'], 'Running')).toBe('Stopped');
+    expect(revertFinalStateOf(['RevertTo', 'StartVM'], 'Running')).toBe('Stopped');
+    expect(revertFinalStateOf(['RevertTo'], 'Paused')).toBe('Paused');
+    expect(revertFinalStateOf(['StopVM', 'RevertTo'], 'Stopped')).toBe('Stopped');
   });
 });

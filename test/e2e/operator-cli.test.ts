@@ -60,6 +60,9 @@ describe.skipIf(!hasLibvirt)('vmsnap operator against a control plane and local 
       '--install-crds',
       '--workers',
       '2',
+      // Loopback and a free port: the default 0.0.0.0:8080 would collide between parallel test files.
+      '--health-bind-address',
+      '127.0.0.1:0',
     ]);
     try {
       await expect

@@ -7,6 +7,7 @@ import type { KindShape } from '../parse.ts';
 import { virtualMachineShape } from '../virtual-machine.ts';
 import { vmRevertShape } from '../vm-revert.ts';
 import { vmSnapshotShape } from '../vm-snapshot.ts';
+import { vmSnapshotScheduleShape } from '../vm-snapshot-schedule.ts';
 
 export interface PrinterColumnDef {
   name: string;
@@ -140,6 +141,33 @@ export const KIND_DEFINITIONS: Record<Kind, KindDefinition> = {
       AGE,
     ],
     selectableFields: ['.spec.snapshotName'],
+  },
+  VMSnapshotSchedule: {
+    shape: vmSnapshotScheduleShape,
+    description:
+      'Takes VMSnapshots of the selected VirtualMachines on a cron schedule and prunes the ones it took by a ' +
+      'retention policy. The snapshots outlive the schedule.',
+    plural: 'vmsnapshotschedules',
+    singular: 'vmsnapshotschedule',
+    shortNames: ['vsched'],
+    printerColumns: [
+      { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule', description: 'The cron expression.' },
+      {
+        name: 'Suspend',
+        type: 'boolean',
+        jsonPath: '.spec.suspend',
+        description: 'Whether runs are suspended.',
+      },
+      {
+        name: 'Last',
+        type: 'date',
+        jsonPath: '.status.lastScheduleTime',
+        description: 'The latest run dealt with.',
+      },
+      { name: 'Next', type: 'date', jsonPath: '.status.nextScheduleTime', description: 'The next run.' },
+      AGE,
+    ],
+    selectableFields: [],
   },
 };
 

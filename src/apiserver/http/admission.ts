@@ -35,14 +35,21 @@ export function pruneAndDefault(
   return { object: result, unknownFields };
 }
 
-/** fieldValidation: Strict -> 400 naming every unknown field; Warn -> one warning each; Ignore -> nothing. */
+/**
+ * fieldValidation: Strict -> 400 naming every duplicate and unknown field; Warn -> one warning each; Ignore ->
+ * nothing.
+ */
 export function reportUnknownFields(
   unknownFields: string[],
   mode: FieldValidation,
   warnings: string[],
+  duplicateFields: string[] = [],
 ): void {
-  if (unknownFields.length === 0 || mode === 'Ignore') return;
-  const messages = unknownFields.map((field) => `unknown field "${field}"`);
+  if ((unknownFields.length === 0 && duplicateFields.length === 0) || mode === 'Ignore') return;
+  const messages = [
+    ...duplicateFields.map((field) => `json: duplicate field "${field}"`),
+    ...unknownFields.map((field) => `unknown field "${field}"`),
+  ];
   if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${messages.join(', ')}`);
   warnings.push(...messages);
 }

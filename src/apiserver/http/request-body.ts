@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { load, YAMLException } from 'js-yaml';
 import { ApiError, errors } from '../errors.ts';
+import {
+  exceededJsonLimit,
+  MAX_EXPANDED_VALUES,
+  MAX_NESTING_DEPTH,
+  YAML_PARSER_MAX_DEPTH,
+} from '../schema/json-limits.ts';
 import { decodeProtobufObject } from './protobuf-body.ts';
 
 /**
@@ -52,24 +58,47 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat {
   throw errors.unsupportedMediaType(type);
 }
 
-/** Parses a body; malformed input gets kube's decoder wording (400 BadRequest). */
+/**
+ * Parses a body; malformed input gets kube's decoder wording (400 BadRequest). The decoded value is at most
+ * MAX_NESTING_DEPTH deep and, for YAML, expands to at most MAX_EXPANDED_VALUES values (alias bombs are refused
+ * before anything copies or serializes them).
+ */
 export function decodeBody(body: Buffer, format: BodyFormat): unknown {
-  if (format === 'protobuf') return decodeProtobufObject(body);
+  if (format === 'protobuf') return checked(decodeProtobufObject(body), 'json');
   const text = body.toString('utf8');
   if (format === 'json') {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (error) {
       throw errors.badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
     }
+    return checked(value, 'json');
   }
+  let value: unknown;
   try {
-    return load(text);
+    value = load(text, { maxDepth: YAML_PARSER_MAX_DEPTH });
   } catch (error) {
     const reason = error instanceof YAMLException ? error.reason : (error as Error).message;
     const line = error instanceof YAMLException && error.mark ? ` line ${error.mark.line + 1}:` : '';
     throw errors.badRequest(`error converting YAML to JSON: yaml:${line} ${reason}`);
   }
+  return checked(value, 'yaml');
+}
+
+function checked(value: unknown, format: 'json' | 'yaml'): unknown {
+  const yaml = format === 'yaml';
+  const exceeded = exceededJsonLimit(value, {
+    maxDepth: MAX_NESTING_DEPTH,
+    maxValues: yaml ? MAX_EXPANDED_VALUES : Number.POSITIVE_INFINITY,
+  });
+  if (exceeded === undefined) return value;
+  const prefix = yaml
+    ? 'error converting YAML to JSON: yaml:'
+    : "couldn't get version/kind; json parse error:";
+  // go-yaml's wording for alias bombs; JSON cannot exceed the value budget (it is not checked there).
+  if (exceeded === 'values') throw errors.badRequest(`${prefix} document contains excessive aliasing`);
+  throw errors.badRequest(`${prefix} exceeded max depth of ${MAX_NESTING_DEPTH}`);
 }
 
 /** Object bodies (create, update, apply): anything but a JSON object is a 400. */

@@ -24,6 +24,7 @@ import {
 } from './object-lifecycle.ts';
 import type { DeleteRequestOptions } from './request-options.ts';
 import { qualified, storageOf, toApi, toStorage } from './storage-forms.ts';
+import { checkStoredSize } from './stored-size.ts';
 import { namespaceForbidden, objectForRequest } from './type-meta.ts';
 
 export interface ResourceServiceDeps {
@@ -42,6 +43,8 @@ export interface WriteRequest {
   fieldManager: string;
   /** 'status' for the status subresource. */
   subresource?: string;
+  /** Fields the JSON body held twice (`spec.size`): strict decoding errors like unknown fields. */
+  duplicateFields?: string[];
 }
 
 export interface WriteOutcome {
@@ -276,7 +279,7 @@ export class ResourceService {
     const behavior = behaviorFor(type);
     const pipeline = this.#deps.pipelineFor(type);
     const { object, unknownFields } = pruneAndDefault(clone(incoming), behavior, pipeline);
-    reportUnknownFields(unknownFields, request.fieldValidation, warnings);
+    reportUnknownFields(unknownFields, request.fieldValidation, warnings, request.duplicateFields);
     const meta = object.metadata;
     if (meta.resourceVersion)
       throw errors.badRequest('resourceVersion should not be set on objects to be created');
@@ -298,6 +301,8 @@ export class ResourceService {
   }
 
   #insert(type: ResourceType, object: KubeObject, request: WriteRequest): KubeObject {
+    // Checked for dry runs too, so they tell whether the write would succeed.
+    checkStoredSize(toStorage(type, object));
     if (request.dryRun) return object;
     const meta = object.metadata;
     for (let attempt = 1; ; attempt++) {
@@ -326,7 +331,7 @@ export class ResourceService {
     const behavior = behaviorFor(type);
     const pipeline = this.#deps.pipelineFor(type);
     const pruned = pruneAndDefault(clone(incoming), behavior, pipeline);
-    reportUnknownFields(pruned.unknownFields, request.fieldValidation, warnings);
+    reportUnknownFields(pruned.unknownFields, request.fieldValidation, warnings, request.duplicateFields);
     const object = applySubresourceScope(pruned.object, old, type, request.subresource);
     const causes = carryOverSystemMetadata(object, old);
     object.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -353,6 +358,7 @@ export class ResourceService {
     const finished =
       object.metadata.deletionTimestamp !== undefined &&
       pendingFinalizers(object, behaviorFor(type).extraFinalizers).length === 0;
+    if (!finished) checkStoredSize(toStorage(type, object));
     if (request.dryRun) return { object, created: false };
     if (finished) {
       // The answer is the final state (finalizers emptied) at the deletion's resourceVersion.

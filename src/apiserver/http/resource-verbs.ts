@@ -3,6 +3,7 @@ import { behaviorFor } from '../builtins/index.ts';
 import { errors } from '../errors.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../types.ts';
 import { negotiate, type ResponseFormat } from './content-negotiation.ts';
+import { findDuplicateFields } from './duplicate-fields.ts';
 import { filterFromQuery } from './object-filter.ts';
 import { partialList, partialObject } from './partial-metadata.ts';
 import { bodyFormatOf, decodeBody, mediaType, readBody, requireObjectBody } from './request-body.ts';
@@ -97,25 +98,28 @@ export class ResourceVerbs {
     const { type } = target;
     const format = negotiate(req.headers.accept, true);
     const filter = filterFromQuery(query, type);
+    // Lists are always served from the latest state, but an unparsable resourceVersion is a 400 as for a watch.
+    const resourceVersion = query.get('resourceVersion');
+    if (resourceVersion) parseRevision(resourceVersion);
     const result = this.#service.list(type, target.namespace);
     const items = result.items.filter((item) => filter.matches(item));
-    const resourceVersion = String(result.revision);
+    const listVersion = String(result.revision);
     if (format.kind === 'table') {
       writeObject(
         res,
         200,
-        toTable(type, items, resourceVersion, tableOptions(query, format), this.#timing.clock()),
+        toTable(type, items, listVersion, tableOptions(query, format), this.#timing.clock()),
       );
       return;
     }
     if (format.kind === 'metadata') {
-      writeObject(res, 200, partialList(items, resourceVersion, format.apiVersion));
+      writeObject(res, 200, partialList(items, listVersion, format.apiVersion));
       return;
     }
     const list = {
       kind: type.listKind,
       apiVersion: apiVersionOf(type),
-      metadata: { resourceVersion },
+      metadata: { resourceVersion: listVersion },
       items,
     };
     writeObject(res, 200, list, format.kind);
@@ -152,24 +156,16 @@ export class ResourceVerbs {
 
   async #create({ req, res, target, query }: Request): Promise<void> {
     const format = negotiate(req.headers.accept, false);
-    const body = await this.#objectBody(req);
-    respondWrite(
-      res,
-      this.#service.create(target.type, target.namespace, body, writeRequest(req, target, query)),
-      format,
-    );
+    const request = writeRequest(req, target, query);
+    const body = await this.#objectBody(req, request);
+    respondWrite(res, this.#service.create(target.type, target.namespace, body, request), format);
   }
 
   async #update({ req, res, target, query }: Request): Promise<void> {
     const format = negotiate(req.headers.accept, false);
-    const body = await this.#objectBody(req);
-    const outcome = this.#service.update(
-      target.type,
-      target.namespace,
-      target.name ?? '',
-      body,
-      writeRequest(req, target, query),
-    );
+    const request = writeRequest(req, target, query);
+    const body = await this.#objectBody(req, request);
+    const outcome = this.#service.update(target.type, target.namespace, target.name ?? '', body, request);
     respondWrite(res, outcome, format);
   }
 
@@ -222,9 +218,16 @@ export class ResourceVerbs {
     writeObject(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: {}, items });
   }
 
-  async #objectBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  /** A create/update body; records its duplicate fields in `request` when fieldValidation reports them. */
+  async #objectBody(req: IncomingMessage, request: WriteRequest): Promise<Record<string, unknown>> {
     const raw = await readBody(req, this.#maxBodyBytes);
-    return requireObjectBody(decodeBody(raw, bodyFormatOf(req.headers['content-type'])));
+    const format = bodyFormatOf(req.headers['content-type']);
+    const body = requireObjectBody(decodeBody(raw, format));
+    // Only JSON gets past its decoder with duplicate keys (js-yaml refuses them); the scan costs a pass, so
+    // it runs only when the answer is used.
+    if (format === 'json' && request.fieldValidation !== 'Ignore')
+      request.duplicateFields = findDuplicateFields(raw.toString('utf8'));
+    return body;
   }
 
   /** DeleteOptions may come as a body (kubectl) or not at all (curl). */

@@ -1,9 +1,11 @@
 import { ApiError, errors } from '../errors.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../types.ts';
+import { checkDecodable } from './decode-checks.ts';
 
 /**
  * Checks a request body against the URL it was sent to (apiVersion, kind, namespace, and for PUT the name) and
- * returns it as a KubeObject with apiVersion/kind filled in when the client left them out.
+ * that kube could decode it (metadata field types, Event MicroTimes: 400 otherwise), and returns it as a
+ * KubeObject with apiVersion/kind filled in when the client left them out.
  */
 export function objectForRequest(
   body: Record<string, unknown>,
@@ -23,6 +25,7 @@ export function objectForRequest(
   const metadata = body.metadata ?? {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
     throw errors.badRequest('metadata: must be an object');
+  checkDecodable(body, type);
   const object = {
     ...body,
     apiVersion: expectedVersion,

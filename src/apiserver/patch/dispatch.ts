@@ -1,6 +1,12 @@
 // PATCH request bodies to patched objects: picks the engine by content type and keeps managedFields current.
 import { load as loadYaml } from 'js-yaml';
 import { errors } from '../errors.ts';
+import {
+  exceededJsonLimit,
+  MAX_EXPANDED_VALUES,
+  MAX_NESTING_DEPTH,
+  YAML_PARSER_MAX_DEPTH,
+} from '../schema/json-limits.ts';
 import { apiVersionOf, type KubeObject } from '../types.ts';
 import { patchTypeOf } from './content-types.ts';
 import { isPlainObject, mergePatch } from './json-merge-patch.ts';
@@ -16,7 +22,8 @@ import { objectMetaListInfo, strategicMergePatch } from './strategic-merge-patch
  * its schema pipeline, validation and storage on the result, and checks the name/namespace it carries.
  *
  * Errors: 415 for a content type the type does not accept (strategic merge on custom resources), 400 for an
- * undecodable body, 404 for a non-apply patch of a missing object, 422 for an unappliable JSON patch or bad
+ * undecodable body or one nested deeper than MAX_NESTING_DEPTH (or, for apply YAML, expanding its aliases past
+ * MAX_EXPANDED_VALUES), 404 for a non-apply patch of a missing object, 422 for an unappliable JSON patch or bad
  * patch options, 409 for apply conflicts.
  */
 export function applyPatch(
@@ -70,24 +77,47 @@ export function applyPatch(
       break;
   }
   if (!isPlainObject(patched)) throw errors.badRequest('the patched object is not a JSON object');
+  // A JSON patch can nest a (depth-checked) value under a (depth-checked) path: check the sum before any
+  // recursive walk (field tracking, pruning, validation) sees it. kube fails to decode such a patched object: 422.
+  if (exceededJsonLimit(patched, { maxDepth: MAX_NESTING_DEPTH, maxValues: Number.POSITIVE_INFINITY }))
+    throw errors.invalid({ group: ctx.type.group, resourceOrKind: ctx.type.kind }, ctx.name ?? '', [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'patch',
+        message: `Invalid value: "the patched object": exceeded max depth of ${MAX_NESTING_DEPTH}`,
+      },
+    ]);
   return trackUpdate(live, patched as KubeObject, ctx.manager, ctx.type, ctx.subresource, ctx.now);
 }
 
 function decodeJson(text: string): unknown {
+  let decoded: unknown;
   try {
-    return JSON.parse(text);
+    decoded = JSON.parse(text);
   } catch (err) {
     throw errors.badRequest(`error decoding patch: ${(err as Error).message}`);
   }
+  // Checked before any (recursive) patch engine sees the document.
+  if (exceededJsonLimit(decoded, { maxDepth: MAX_NESTING_DEPTH, maxValues: Number.POSITIVE_INFINITY }))
+    throw errors.badRequest(`error decoding patch: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+  return decoded;
 }
 
 function decodeApplyBody(text: string, expectedVersion: string): KubeObject {
   let decoded: unknown;
   try {
-    decoded = loadYaml(text);
+    decoded = loadYaml(text, { maxDepth: YAML_PARSER_MAX_DEPTH });
   } catch (err) {
     throw errors.badRequest(`error decoding YAML: ${(err as Error).message}`);
   }
+  const exceeded = exceededJsonLimit(decoded, {
+    maxDepth: MAX_NESTING_DEPTH,
+    maxValues: MAX_EXPANDED_VALUES,
+  });
+  if (exceeded === 'values')
+    throw errors.badRequest('error decoding YAML: document contains excessive aliasing');
+  if (exceeded === 'depth')
+    throw errors.badRequest(`error decoding YAML: exceeded max depth of ${MAX_NESTING_DEPTH}`);
   if (!isPlainObject(decoded)) {
     throw errors.badRequest(
       'error decoding YAML: the apply patch must be a single object (a YAML or JSON map)',

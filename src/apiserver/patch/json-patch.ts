@@ -9,6 +9,8 @@ import { isPlainObject } from './json-merge-patch.ts';
 const KNOWN_OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 // kube-apiserver's maxJSONPatchOperations.
 const MAX_OPERATIONS = 10_000;
+// kube-apiserver's JSONPatchMaxCopyBytes: without it, N `copy` ops of the whole document grow it 2^N-fold.
+export const MAX_COPY_BYTES = 3 * 1024 * 1024;
 
 /**
  * Applies an RFC 6902 patch to a copy of `target` and returns the copy; `target` is never mutated and a failing
@@ -17,17 +19,36 @@ const MAX_OPERATIONS = 10_000;
  * Errors, as kube-apiserver answers them:
  * - a document that is not an array of objects: 400 BadRequest (kube fails to decode it);
  * - more than 10000 operations: 413 RequestEntityTooLarge;
- * - an operation that cannot be applied (unknown op, missing path, failed `test`): 422 Invalid with kube's
- *   generic message "the server rejected our request due to an error in our request" and one
+ * - an operation that cannot be applied (unknown op, missing path, failed `test`, a `__proto__` or
+ *   `constructor/prototype` path, `copy` ops that together copy more than MAX_COPY_BYTES of JSON): 422 Invalid
+ *   with kube's generic message "the server rejected our request due to an error in our request" and one
  *   `UnexpectedServerResponse` cause naming the operation and path.
  */
 export function jsonPatch<T>(target: T, operations: unknown): T {
   const ops = decodeOperations(operations);
   let document = structuredClone(target);
+  let copiedBytes = 0;
   for (const op of ops) {
+    if (op.op === 'copy') {
+      copiedBytes += copySize(document, op.from);
+      if (copiedBytes > MAX_COPY_BYTES)
+        throw operationFailed(
+          `Unable to complete the copy, the accumulated size increase of copy is ${copiedBytes}, exceeding the limit ${MAX_COPY_BYTES}`,
+        );
+    }
     document = applyOne(document, op);
   }
   return document;
+}
+
+/** The JSON size of what a `copy` would duplicate (0 when `from` is missing: the op then fails on its own). */
+function copySize(document: unknown, from: unknown): number {
+  if (typeof from !== 'string') return 0;
+  try {
+    return Buffer.byteLength(JSON.stringify(fastJsonPatch.getValueByPointer(document, from)) ?? '');
+  } catch {
+    return 0;
+  }
 }
 
 function decodeOperations(operations: unknown): Operation[] {
@@ -76,6 +97,12 @@ function applyOne<T>(document: T, op: Operation): T {
   } catch (err) {
     if (err instanceof fastJsonPatch.JsonPatchError)
       throw operationFailed(describeFailure(document, raw, err.name));
+    // fast-json-patch refuses these keys (prototype pollution) with a TypeError; kube would treat them as plain
+    // keys, which no schema or built-in kind knows, so refusing the operation is the same outcome as a miss.
+    if (err instanceof TypeError && /__proto__|constructor\/prototype/.test(err.message))
+      throw operationFailed(
+        `${kind} operation at ${raw.path} is not supported: __proto__ and constructor/prototype are reserved keys`,
+      );
     throw err;
   }
 }

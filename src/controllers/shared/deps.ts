@@ -21,4 +21,28 @@ export interface ControllerDeps {
   snapshots: ObjectCache;
   /** Wall-clock time for conditions, holds and deadlines (tests may pin it). */
   now: () => Date;
+  /** vmsnap's own metrics (src/observability/vmsnap-metrics.ts); absent in tests that do not measure. */
+  metrics?: OperationMetrics;
+}
+
+/** A finished snapshot or revert, as vmsnap_snapshot_duration_seconds / vmsnap_revert_duration_seconds count it. */
+export interface OperationTiming {
+  /** The Hypervisor's spec.driver. */
+  driver: string;
+  memory: boolean;
+  seconds: number;
+}
+
+/** What the reconcilers report; synchronous and never throwing (VmsnapMetrics implements it). */
+export interface OperationMetrics {
+  /** Level-based, from every VirtualMachine reconcile: when `vmKey`'s hold began, or undefined when it is free. */
+  observeHold(vmKey: string, since: string | undefined): void;
+  snapshotTaken(timing: OperationTiming): void;
+  revertCompleted(timing: OperationTiming): void;
+}
+
+/** Seconds from an RFC 3339 start (a hold's since, a revert's startTime) to `end`; 0 when unknown or negative. */
+export function secondsSince(start: string | undefined, end: Date): number {
+  const started = start === undefined ? Number.NaN : Date.parse(start);
+  return Number.isFinite(started) ? Math.max(0, (end.getTime() - started) / 1000) : 0;
 }

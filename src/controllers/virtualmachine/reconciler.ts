@@ -38,6 +38,7 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     const raw = await deps.client.find<ApiObject>(VIRTUAL_MACHINES, { namespace, name });
     if (!raw) {
       stopAskedAt.delete(key);
+      deps.metrics?.observeHold(key, undefined);
       return {};
     }
     const parsed = parseVirtualMachine(raw);
@@ -46,6 +47,7 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
 
     const reached = await reachDomain(deps, vm);
     if (!reached.ok) {
+      deps.metrics?.observeHold(key, vm.status.hold?.since);
       return writeNotReady(deps, raw, vm, reached.reason, reached.message);
     }
     const { driver } = reached;
@@ -60,6 +62,7 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
 
     const acted = await act(deps, step, { key, raw, vm, driver, domain: reached.domain }, stopAskedAt);
     const { domain, keptHold } = acted;
+    deps.metrics?.observeHold(key, keptHold?.since);
     if (domain.phase === 'Stopped' || vm.spec.powerState !== 'Stopped') stopAskedAt.delete(key);
 
     const now = deps.now();

@@ -8,7 +8,8 @@
  * | Stopped         | memory    | RevertTo (resumes memory) | the snapshot's phase                       |
  *
  * When the VirtualMachine declares spec.powerState, that state wins: the VM controller would converge to it as
- * soon as the hold is released, so the plan ends in it directly (a StartVM or StopVM step) instead of bouncing.
+ * soon as the hold is released, so the plan ends in it directly instead of bouncing: a StartVM step after a
+ * disk-only revert, a paused snapshot reverted straight to Running, a memory snapshot reverted straight to Stopped.
  * allowPowerChange=false compares power (on = Running/Paused, off = Stopped) now with the planned end.
  */
 export type RevertStepName = 'StopVM' | 'RevertTo' | 'StartVM';
@@ -52,6 +53,10 @@ export function planRevert(input: RevertPlanInput): RevertPlanResult {
   if (wanted === 'Running' && revertFinalState === 'Stopped') {
     steps.push('StartVM');
     toPhase = 'Running';
+  } else if (wanted === 'Running' && revertFinalState === 'Paused') {
+    // A snapshot taken while paused would come back paused and be resumed at once: resume it in the revert.
+    revertFinalState = 'Running';
+    toPhase = 'Running';
   } else if (wanted === 'Stopped' && revertFinalState !== 'Stopped') {
     // The memory state would be discarded right away: revert straight to the snapshot's disk, stopped.
     revertFinalState = 'Stopped';
@@ -67,4 +72,13 @@ export function planRevert(input: RevertPlanInput): RevertPlanResult {
     };
   }
   return { ok: true, plan: { steps, revertFinalState, toPhase } };
+}
+
+/**
+ * The finalState the RevertTo step asks of the driver, from a plan as recorded in a VMRevert's status (which keeps
+ * steps and toPhase, not the driver's state): a StartVM after the revert means the revert itself ends Stopped.
+ */
+export function revertFinalStateOf(steps: readonly string[], toPhase: PlannedPhase): PlannedPhase {
+  const revertAt = steps.indexOf('RevertTo');
+  return steps.indexOf('StartVM') > revertAt ? 'Stopped' : toPhase;
 }

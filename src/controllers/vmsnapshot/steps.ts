@@ -3,7 +3,7 @@ import { isDriverError, type SnapshotInfo } from '../../drivers/port.ts';
 import type { ReadyState } from '../../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult } from '../../runtime/controller.ts';
 import { addFinalizer, removeFinalizer } from '../../runtime/finalizers.ts';
-import type { ControllerDeps } from '../shared/deps.ts';
+import { type ControllerDeps, secondsSince } from '../shared/deps.ts';
 import type { OperationSlots } from '../shared/operation-slots.ts';
 import { type ApiObject, SNAPSHOT_FINALIZER, VM_SNAPSHOTS } from '../shared/resources.ts';
 import { applyHold, copyVmStatus, writeVmStatusGuarded } from '../shared/vm-status.ts';
@@ -158,6 +158,12 @@ export class SnapshotSteps {
         throw error;
       }
       await this.#markReady(info, vm.identity.name);
+      // Counted from the hold, not the driver call: the time the VM was held is what users wait for.
+      this.#deps.metrics?.snapshotTaken({
+        driver: hypervisor.spec.driver,
+        memory: info.memory,
+        seconds: secondsSince(vm.status.hold?.since, this.#now()),
+      });
       return {};
     } finally {
       this.#deps.slots.release(hvName, key);

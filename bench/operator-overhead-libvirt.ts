@@ -1,0 +1,265 @@
+// Operator overhead on real libvirt (issue 3, "Measure"): on the same running VM in the same run, alternate
+// (a) `virsh snapshot-create-as` run directly and (b) creating a VMSnapshot through client-node and waiting
+// until a watch shows it Ready. Reports both medians and their ratio (target <= 1.15), a timeline of where
+// (b) spends its time (from watch events), and, in a separate pass with a recording virsh on the operator's
+// PATH, every virsh call the operator makes per snapshot. Prints markdown for docs/performance.md.
+//
+//   node bench/operator-overhead-libvirt.ts [rounds=15] [recordedRounds=3]
+//
+// The control plane runs as a child process (bench/lib/child-control-plane.ts) and the operator as another
+// (`vmsnap operator`), as in a real deployment; this process is only the client. Needs libvirtd on
+// qemu:///system (scripts/setup-host.sh).
+
+import { execFile } from 'node:child_process';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { createTestDomain, libvirtAvailable, TEST_URI } from '../test/support/libvirt/test-domain.ts';
+import { makeDataDir, removeDataDir, startChildControlPlane } from './lib/child-control-plane.ts';
+import { startOperatorProcess } from './lib/operator-process.ts';
+import { fmt, summarize } from './lib/stats.ts';
+import { installVirshRecorder, type VirshCall } from './lib/virsh-recorder.ts';
+import { EventStream, type ObservedEvent } from './lib/watch-events.ts';
+
+const run = promisify(execFile);
+const rounds = Number(process.argv[2] ?? 15);
+const recordedRounds = Number(process.argv[3] ?? 3);
+const GROUP = 'vmsnap.io';
+const VERSION = 'v1alpha1';
+const NS = 'default';
+const VM = 'bench-vm';
+
+async function virsh(args: string[]): Promise<void> {
+  await run('virsh', ['-c', TEST_URI, '-q', ...args], { env: { ...process.env, LC_ALL: 'C' } });
+}
+
+const median = (values: number[]) => summarize(values).median;
+const holderOf = (e: ObservedEvent) =>
+  (e.object.status?.hold as { holder?: { name?: string } } | undefined)?.holder?.name;
+
+interface OperatorRound {
+  total: number;
+  /** ms after the create call returned... */
+  created: number;
+  holdSet: number;
+  inProgress: number;
+  ready: number;
+  holdReleased: number;
+  /** Wall clock at the create call, to line up with the virsh recorder. */
+  wallStart: number;
+  wallReady: number;
+}
+
+/** Retries `call` every 100 ms for up to 60 s (the operator process is still installing the CRDs). */
+async function untilServed(call: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await call();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  if (!(await libvirtAvailable())) process.exit(1);
+  const domain = await createTestDomain({ label: 'ovh', start: true });
+  const dataDir = await makeDataDir();
+  const controlPlane = await startChildControlPlane(dataDir);
+  const api = controlPlane.kubeConfig.makeApiClient(CustomObjectsApi);
+  let operator = startOperatorProcess(controlPlane.kubeconfigPath);
+  const streams: EventStream[] = [];
+  try {
+    // The operator installs the CRDs (and waits until each is Established); retry until all are served.
+    await untilServed(() =>
+      api.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'vmsnapshots',
+      }),
+    );
+    await api.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'hypervisors',
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Hypervisor',
+        metadata: { name: 'bench-kvm' },
+        spec: { driver: 'libvirt', uri: TEST_URI },
+      },
+    });
+    const snapshots = await EventStream.open(
+      controlPlane.kubeConfig,
+      `/apis/${GROUP}/${VERSION}/namespaces/${NS}/vmsnapshots`,
+    );
+    const vms = await EventStream.open(
+      controlPlane.kubeConfig,
+      `/apis/${GROUP}/${VERSION}/namespaces/${NS}/virtualmachines`,
+    );
+    streams.push(snapshots, vms);
+    await api.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NS,
+      plural: 'virtualmachines',
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'VirtualMachine',
+        metadata: { name: VM },
+        spec: { hypervisorName: 'bench-kvm', domain: domain.name },
+      },
+    });
+    await vms.next((e) => e.object.status?.phase === 'Running', 0);
+
+    const direct = async (name: string): Promise<number> => {
+      const start = performance.now();
+      await virsh(['snapshot-create-as', '--domain', domain.name, '--name', name]);
+      const ms = performance.now() - start;
+      await virsh(['snapshot-delete', '--domain', domain.name, '--snapshotname', name]);
+      return ms;
+    };
+
+    const throughOperator = async (name: string): Promise<OperatorRound> => {
+      const wallStart = Date.now();
+      const start = performance.now();
+      await api.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'vmsnapshots',
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'VMSnapshot',
+          metadata: { name },
+          spec: { vmName: VM, memory: true },
+        },
+      });
+      const created = performance.now();
+      const mine = (e: ObservedEvent) => e.object.metadata?.name === name;
+      const ready = await snapshots.next((e) => mine(e) && e.object.status?.phase === 'Ready', start);
+      const wallReady = Date.now();
+      const holdSet = await vms.next((e) => holderOf(e) === name, start);
+      const inProgress = await snapshots.next(
+        (e) => mine(e) && e.object.status?.phase === 'InProgress',
+        start,
+      );
+      const released = await vms.next((e) => holderOf(e) === undefined, holdSet.at);
+      await api.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'vmsnapshots',
+        name,
+      });
+      await snapshots.next((e) => mine(e) && e.type === 'DELETED', start);
+      return {
+        total: ready.at - start,
+        created: created - start,
+        holdSet: holdSet.at - start,
+        inProgress: inProgress.at - start,
+        ready: ready.at - start,
+        holdReleased: released.at - start,
+        wallStart,
+        wallReady,
+      };
+    };
+
+    // Warm up both paths once (QMP connection, page cache, the operator's first reconcile of the VM).
+    await direct('warm-direct');
+    await throughOperator('warm-operator');
+
+    const directMs: number[] = [];
+    const operatorRounds: OperatorRound[] = [];
+    const load: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // Alternate which path goes first so drift on the shared machine hits both equally.
+      for (const path of i % 2 ? ['operator', 'direct'] : ['direct', 'operator']) {
+        if (path === 'direct') directMs.push(await direct(`direct-${i}`));
+        else operatorRounds.push(await throughOperator(`op-${i}`));
+      }
+      load.push(loadavg()[0] ?? 0);
+    }
+
+    // Pass 2: the same through an operator whose virsh calls are recorded (slower: see virsh-recorder.ts).
+    await operator.stop();
+    const recorder = await installVirshRecorder(`${dataDir}/recorder`);
+    operator = startOperatorProcess(controlPlane.kubeconfigPath, { env: recorder.env });
+    await throughOperator('warm-recorded');
+    const recorded: Array<{ round: OperatorRound; calls: VirshCall[] }> = [];
+    for (let i = 0; i < recordedRounds; i++) {
+      const round = await throughOperator(`rec-${i}`);
+      const calls = (await recorder.calls()).filter(
+        (c) => c.start >= round.wallStart && c.start <= round.wallReady,
+      );
+      recorded.push({ round, calls });
+    }
+
+    report(directMs, operatorRounds, recorded, load);
+  } finally {
+    for (const s of streams) s.close();
+    await operator.stop();
+    await controlPlane.stop();
+    await removeDataDir(dataDir);
+    await domain.remove();
+  }
+}
+
+function report(
+  directMs: number[],
+  rounds: OperatorRound[],
+  recorded: Array<{ round: OperatorRound; calls: VirshCall[] }>,
+  load: number[],
+): void {
+  const d = summarize(directMs);
+  const o = summarize(rounds.map((r) => r.total));
+  console.log(
+    `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ` +
+      `load average during the rounds ${fmt(Math.min(...load), 1)}-${fmt(Math.max(...load), 1)}, ${directMs.length} rounds\n`,
+  );
+  console.log('| path | median ms | p95 ms | max ms |');
+  console.log('|---|---|---|---|');
+  console.log(`| (a) virsh snapshot-create-as | ${fmt(d.median, 0)} | ${fmt(d.p95, 0)} | ${fmt(d.max, 0)} |`);
+  console.log(
+    `| (b) VMSnapshot created -> Ready seen by a watch | ${fmt(o.median, 0)} | ${fmt(o.p95, 0)} | ${fmt(o.max, 0)} |`,
+  );
+  console.log(`\n**Ratio (b)/(a) of the medians: ${fmt(o.median / d.median, 2)}** (target <= 1.15)\n`);
+
+  console.log('Where (b) spends its time (median ms after the create call was sent, from watch events):\n');
+  console.log('| step | median ms |');
+  console.log('|---|---|');
+  const step = (label: string, pick: (r: OperatorRound) => number) =>
+    console.log(`| ${label} | ${fmt(median(rounds.map(pick)), 0)} |`);
+  step('create answered', (r) => r.created);
+  step('VM hold set (VirtualMachine event)', (r) => r.holdSet);
+  step('VMSnapshot InProgress', (r) => r.inProgress);
+  step('VMSnapshot Ready', (r) => r.ready);
+  step('VM hold released', (r) => r.holdReleased);
+
+  const first = recorded[0];
+  if (!first) return;
+  const counts = recorded.map((r) => r.calls.length);
+  console.log(
+    `\nvirsh calls the operator made between the create and Ready (recorded pass, ${recorded.length} snapshots): ${counts.join(', ')}\n`,
+  );
+  console.log(`One recorded snapshot (ms after the create; the recorder adds a node start per call):\n`);
+  console.log('| starts | takes | virsh call |');
+  console.log('|---|---|---|');
+  for (const call of first.calls) {
+    const args = call.args.filter((a, i, all) => a !== '-q' && all[i - 1] !== '-c' && a !== '-c');
+    const shown = args
+      .map((a) => a.replaceAll('\n', ' '))
+      .map((a) => (a.length > 40 ? `${a.slice(0, 37)}...` : a))
+      .join(' ')
+      .replaceAll('|', '\\|');
+    console.log(`| ${call.start - first.round.wallStart} | ${call.end - call.start} | ${shown} |`);
+  }
+  console.log(`| ${first.round.wallReady - first.round.wallStart} | | Ready seen by the watch |`);
+}
+
+await main();

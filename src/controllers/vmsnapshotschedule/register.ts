@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import { SCHEDULE_LABEL } from '../../api/vm-snapshot-schedule.ts';
+import { Controller } from '../../runtime/controller.ts';
+import { objectKey } from '../../runtime/object-key.ts';
+import type { Source } from '../../runtime/source.ts';
+import { labelValueFor } from '../../schedule/names.ts';
+import type { ObjectCache } from '../shared/deps.ts';
+import type { ApiObject } from '../shared/resources.ts';
+import { type ScheduleDeps, vmSnapshotScheduleReconciler } from './reconciler.ts';
+
+export interface ScheduleControllerOptions {
+  deps: Omit<ScheduleDeps, 'virtualMachines' | 'snapshots' | 'reverts'>;
+  /** The VMSnapshotSchedule informer (primary). */
+  schedules: Source<ApiObject> & ObjectCache;
+  virtualMachines: Source<ApiObject> & ObjectCache;
+  snapshots: Source<ApiObject> & ObjectCache;
+  reverts: Source<ApiObject> & ObjectCache;
+  logger: Logger;
+  workers?: number;
+  resyncIntervalMs?: number;
+}
+
+/**
+ * The VMSnapshotSchedule controller, woken by its own changes, by its snapshots' changes (Forbid waits for them,
+ * retention counts them), by VMs in its namespace (the selection may change) and by reverts (a finished one stops
+ * protecting a snapshot). Between changes it requeues itself for the next run. Not started by startOperator yet:
+ * see docs/schedules.md for how to wire it.
+ */
+export function registerScheduleController(options: ScheduleControllerOptions): Controller<ApiObject> {
+  const { schedules, virtualMachines, snapshots, reverts } = options;
+  return new Controller<ApiObject>({
+    name: 'vmsnapshotschedule',
+    primary: schedules,
+    reconcile: vmSnapshotScheduleReconciler({ ...options.deps, virtualMachines, snapshots, reverts }),
+    logger: options.logger,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
+  })
+    .watch(snapshots, (snapshot) => schedulesOfSnapshot(schedules, snapshot))
+    .watch(virtualMachines, (vm) => schedulesInNamespace(schedules, vm.metadata.namespace))
+    .watch(reverts, (revert) => schedulesInNamespace(schedules, revert.metadata.namespace));
+}
+
+/** The schedule whose label the snapshot carries (compared as label values: long names are hashed). */
+export function schedulesOfSnapshot(schedules: ObjectCache, snapshot: ApiObject): string[] {
+  const label = snapshot.metadata.labels?.[SCHEDULE_LABEL];
+  if (label === undefined) return [];
+  return schedules
+    .list()
+    .filter(
+      (s) =>
+        s.metadata.namespace === snapshot.metadata.namespace &&
+        labelValueFor(s.metadata.name ?? '') === label,
+    )
+    .map(objectKey);
+}
+
+export function schedulesInNamespace(schedules: ObjectCache, namespace: string | undefined): string[] {
+  return schedules
+    .list()
+    .filter((s) => s.metadata.namespace === namespace)
+    .map(objectKey);
+}

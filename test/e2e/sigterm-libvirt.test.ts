@@ -1,0 +1,197 @@
+// SIGTERM of the real `vmsnap operator --leader-elect` process while a snapshot holds its VM, on real libvirt
+// (the kubelet's way of ending a pod in a rollout or a node drain). A `virsh` stand-in stops the snapshot call at
+// a known point, so the signal lands while the hold is set and the hypervisor call is in flight:
+// - within the grace period: the call finishes, the process exits 0 and releases the Lease at once, and the
+//   next process finishes the snapshot (Ready, one libvirt snapshot, hold released);
+// - beyond it (a call that hangs): the process exits 1 at the grace period WITHOUT releasing the Lease (its call
+//   may still be running), and the next process takes over only once the lease expired, then finishes.
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import {
+  type ApiObject,
+  HYPERVISORS,
+  VIRTUAL_MACHINES,
+  VM_SNAPSHOTS,
+} from '../../src/controllers/shared/resources.ts';
+import { installCrds } from '../../src/operator/install-crds.ts';
+import { KubeClient } from '../../src/runtime/kube-client.ts';
+import { LEASES, type Lease } from '../../src/runtime/lease.ts';
+import { eventually, kubeConfigFor } from '../support/client-node.ts';
+import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import {
+  createTestDomain,
+  domState,
+  libvirtAvailable,
+  sweepStaleTestDomains,
+  TEST_URI,
+  type TestDomain,
+  virsh,
+} from '../support/libvirt/test-domain.ts';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.ts';
+import { type CrashPoint, installVirshGate, readMark } from './crash-virsh-gate.ts';
+import {
+  FAST_LEADER_ELECTION,
+  type OperatorProcess,
+  startOperatorProcess,
+} from './leader-operator-process.ts';
+
+const NAMESPACE = 'default';
+const hasLibvirt = await libvirtAvailable();
+const statusOf = (obj: ApiObject) => (obj.status ?? {}) as Record<string, unknown>;
+
+describe.skipIf(!hasLibvirt)('SIGTERM of the operator mid-snapshot, on real libvirt', () => {
+  let controlPlane: TestControlPlane;
+  let client: KubeClient;
+  const domains: TestDomain[] = [];
+  const operators: OperatorProcess[] = [];
+  const strays: number[] = [];
+  const scratch: string[] = [];
+
+  beforeAll(async () => {
+    await sweepStaleTestDomains();
+    controlPlane = await startTestControlPlane();
+    client = new KubeClient(kubeConfigFor(controlPlane), { fieldManager: 'sigterm-test' });
+    await installCrds(client);
+    await client.create(HYPERVISORS, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'Hypervisor',
+      metadata: { name: 'kvm-term' },
+      spec: { driver: 'libvirt', uri: TEST_URI },
+    });
+  });
+
+  afterAll(async () => {
+    for (const pid of strays) killQuietly(pid);
+    for (const operator of operators) await operator.kill();
+    await controlPlane?.stop();
+    await Promise.all(domains.map((d) => d.remove()));
+    await Promise.all(scratch.map((dir) => removeTempDir(dir)));
+  });
+
+  const start = (name: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
+    const operator = startOperatorProcess(controlPlane.kubeconfigPath, {
+      args: [...FAST_LEADER_ELECTION, ...args],
+      env: { ...env, POD_NAME: name, POD_NAMESPACE: NAMESPACE },
+    });
+    operators.push(operator);
+    return operator;
+  };
+  const getVm = (name: string) => client.get<ApiObject>(VIRTUAL_MACHINES, { namespace: NAMESPACE, name });
+  const getSnapshot = (name: string) => client.get<ApiObject>(VM_SNAPSHOTS, { namespace: NAMESPACE, name });
+  const holder = async () =>
+    (await client.find<Lease>(LEASES, { namespace: NAMESPACE, name: 'vmsnap-operator' }))?.spec
+      ?.holderIdentity ?? '';
+
+  /** A running VM, an operator whose virsh stops at `point`, and a snapshot that reached it with the hold set. */
+  async function snapshotInFlight(label: string, point: CrashPoint, graceArgs: string[]) {
+    const vmName = `vm-${label}`;
+    const snapName = `snap-${label}`;
+    const domain = await createTestDomain({ label: `term-${label}`, start: true });
+    domains.push(domain);
+    await client.create(VIRTUAL_MACHINES, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VirtualMachine',
+      metadata: { name: vmName, namespace: NAMESPACE },
+      spec: { hypervisorName: 'kvm-term', domain: domain.name },
+    });
+    const gateDir = await makeTempDir(`term-${label}`);
+    scratch.push(gateDir);
+    const first = start(`first-${label}`, graceArgs, await installVirshGate(gateDir, point));
+    await eventually(async () => (await holder()).startsWith(`first-${label}_`), 'the first to lead', 30_000);
+    await eventually(
+      async () => statusOf(await getVm(vmName)).phase === 'Running',
+      `${vmName} observed Running`,
+      60_000,
+    );
+    await client.create(VM_SNAPSHOTS, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VMSnapshot',
+      metadata: { name: snapName, namespace: NAMESPACE },
+      spec: { vmName, memory: true },
+    });
+    const mark = await eventually(() => readMark(gateDir), 'the snapshot call to start', 60_000);
+    const hold = statusOf(await getVm(vmName)).hold as { holder?: { name?: string } } | undefined;
+    expect(hold?.holder?.name).toBe(snapName);
+    return { vmName, snapName, domain, first, mark };
+  }
+
+  /** The next process finishes the snapshot: Ready, exactly one libvirt snapshot, the hold released. */
+  async function nextProcessFinishes(label: string, vmName: string, snapName: string, domain: TestDomain) {
+    const second = start(`second-${label}`, []);
+    const ready = await eventually(
+      async () => {
+        const obj = await getSnapshot(snapName);
+        return statusOf(obj).phase === 'Ready' ? obj : undefined;
+      },
+      `${snapName} Ready`,
+      90_000,
+    );
+    const names = (await virsh(['snapshot-list', '--domain', domain.name, '--name']))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    expect(names).toEqual([`vs-${ready.metadata.uid}`]);
+    await eventually(
+      async () => statusOf(await getVm(vmName)).hold === undefined,
+      `${vmName}'s hold released`,
+      30_000,
+    );
+    expect(await domState(domain.name)).toMatch(/^running/);
+    expect(await holder()).toMatch(new RegExp(`^second-${label}_`));
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toEqual({ code: 0, signal: null });
+  }
+
+  it('within the grace period: the in-flight call finishes, the Lease is released, the next process completes', async () => {
+    onTestFailed(() => dumpLogs(operators));
+    const { vmName, snapName, domain, first, mark } = await snapshotInFlight('graceful', 'during', [
+      '--shutdown-grace-period=30s',
+    ]);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toEqual({ code: 0, signal: null });
+    // The call the stand-in held was let finish before the process exited.
+    expect(processAlive(mark.pid)).toBe(false);
+    const logs = first.logs().map((l) => l.msg);
+    expect(logs).toContain('released the lease');
+    // Released, not expired: nobody holds it until the next process takes it.
+    expect(await holder()).toBe('');
+    await nextProcessFinishes('graceful', vmName, snapName, domain);
+  }, 240_000);
+
+  it('beyond the grace period: exits 1 without releasing the Lease; the next process waits it out, then completes', async () => {
+    onTestFailed(() => dumpLogs(operators));
+    const { vmName, snapName, domain, first, mark } = await snapshotInFlight('hung', 'before', [
+      '--shutdown-grace-period=1s',
+    ]);
+    strays.push(mark.pid);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toEqual({ code: 1, signal: null });
+    expect(first.logs().map((l) => l.msg)).not.toContain('released the lease');
+    expect(await holder()).toMatch(/^first-hung_/);
+    // The hung call is gone for good (as if the node had killed it) before the next process looks.
+    killQuietly(mark.pid);
+    await nextProcessFinishes('hung', vmName, snapName, domain);
+  }, 240_000);
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function dumpLogs(operators: OperatorProcess[]): void {
+  for (const operator of operators) {
+    console.error(`--- operator ${operator.pid} ---\n${operator.stderr().slice(-8000)}`);
+  }
+}
