@@ -1,7 +1,7 @@
 // deploy/admission/hold-protects-power-state.yaml: the ValidatingAdmissionPolicy's CEL, evaluated the way the
-// API server evaluates it (variables first, then each validation with object, oldObject and variables). The
-// embedded control plane does not run admission policies, so the expressions are checked with the CEL library the
-// project already uses for x-kubernetes-validations.
+// API server evaluates it (variables first, then each validation with object, oldObject and variables), as a fast
+// unit check of the expressions. The policy applied to the embedded control plane and exercised with real kubectl
+// is in test/apiserver-admission-policy/kubectl-hold-policy.test.ts.
 import { readFileSync } from 'node:fs';
 import { Environment } from '@marcbachmann/cel-js';
 import { loadAll } from 'js-yaml';

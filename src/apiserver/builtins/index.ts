@@ -11,6 +11,14 @@ import { leaseBehavior, leaseType } from './lease.ts';
 import { namespaceBehavior, namespaceType } from './namespace.ts';
 import { secretBehavior, secretType } from './secret.ts';
 import { checkCrdSchema } from './structural-check.ts';
+import {
+  validatingAdmissionPolicyBehavior,
+  validatingAdmissionPolicyType,
+} from './validating-admission-policy.ts';
+import {
+  validatingAdmissionPolicyBindingBehavior,
+  validatingAdmissionPolicyBindingType,
+} from './validating-admission-policy-binding.ts';
 
 export type { KindBehavior } from './kind-behavior.ts';
 
@@ -22,6 +30,8 @@ const BUILTINS: ReadonlyArray<readonly [ResourceType, KindBehavior]> = [
   [eventsV1Type, eventsV1Behavior],
   [leaseType, leaseBehavior],
   [customResourceDefinitionType, customResourceDefinitionBehavior(checkCrdSchema)],
+  [validatingAdmissionPolicyType, validatingAdmissionPolicyBehavior],
+  [validatingAdmissionPolicyBindingType, validatingAdmissionPolicyBindingBehavior],
 ];
 
 /** Custom resources: their schema pipeline does the kind-specific work; DELETE answers with the object. */
@@ -44,3 +54,5 @@ export function behaviorFor(type: ResourceType): KindBehavior {
 }
 
 export { NAMESPACE_CONTENT_FINALIZER, namespaceType, SYSTEM_NAMESPACES } from './namespace.ts';
+export { validatingAdmissionPolicyType } from './validating-admission-policy.ts';
+export { validatingAdmissionPolicyBindingType } from './validating-admission-policy-binding.ts';

@@ -1,3 +1,4 @@
+import { ADMIN_USERNAME, admitByPolicies } from '../admission-policy/index.ts';
 import { behaviorFor, namespaceType } from '../builtins/index.ts';
 import { ApiError, errors } from '../errors.ts';
 import { applyPatch, trackUpdate } from '../patch/index.ts';
@@ -210,6 +211,8 @@ export class ResourceService {
       );
     const behavior = behaviorFor(type);
     behavior.beforeDelete?.(stored);
+    // DeleteOutcome carries no warnings, so a Warn action's text is not returned on DELETE.
+    this.#admitByPolicies(type, 'DELETE', undefined, toApi(type, stored), { dryRun }, []);
     const policy = options.propagationPolicy ?? 'Background';
     if (policy === 'Orphan' && !dryRun) orphanDependents(store, stored, this.storageResources());
 
@@ -295,6 +298,7 @@ export class ResourceService {
     behavior.prepareForCreate?.(object);
     validateObject(object, undefined, type, behavior, pipeline);
     if (type.namespaced) this.#checkNamespaceAcceptsContent(type, meta.namespace ?? '', meta.name ?? '');
+    this.#admitByPolicies(type, 'CREATE', object, undefined, request, warnings);
     return trackFields
       ? trackUpdate(undefined, object, request.fieldManager, type, request.subresource, timestamp(now))
       : object;
@@ -340,6 +344,7 @@ export class ResourceService {
     if (request.subresource !== 'status') behavior.prepareForUpdate?.(object, old);
     if (specChanged(old, object, type)) object.metadata.generation = (old.metadata.generation ?? 0) + 1;
     validateObject(object, old, type, behavior, pipeline);
+    this.#admitByPolicies(type, 'UPDATE', object, old, request, warnings);
     if (!trackFields) return object;
     const now = timestamp(this.#deps.clock());
     return trackUpdate(old, object, request.fieldManager, type, request.subresource, now);
@@ -374,6 +379,37 @@ export class ResourceService {
       object: toApi(type, this.#deps.store.update(key, toStorage(type, object), preconditions)),
       created: false,
     };
+  }
+
+  /** ValidatingAdmissionPolicies, after the object passed validation and before anything is written. */
+  #admitByPolicies(
+    type: ResourceType,
+    operation: 'CREATE' | 'UPDATE' | 'DELETE',
+    object: KubeObject | undefined,
+    old: KubeObject | undefined,
+    request: Pick<WriteRequest, 'dryRun' | 'subresource'>,
+    warnings: string[],
+  ): void {
+    const meta = (object ?? old)?.metadata;
+    admitByPolicies(
+      this.#deps.store,
+      {
+        operation,
+        group: type.group,
+        version: type.version,
+        kind: type.kind,
+        resource: type.plural,
+        subresource: request.subresource ?? '',
+        namespaced: type.namespaced,
+        name: meta?.name ?? '',
+        namespace: type.namespaced ? (meta?.namespace ?? '') : '',
+        object,
+        oldObject: old,
+        dryRun: request.dryRun,
+        username: ADMIN_USERNAME,
+      },
+      warnings,
+    );
   }
 
   /** kube's NamespaceLifecycle admission: 404 for a missing namespace, 403 while it terminates. */
