@@ -263,6 +263,9 @@ async function main(): Promise<void> {
     console.log(
       `| operator JS heap used after GC: before / after (MiB) | ${fmt(heapBefore.heapUsed / MiB, 0)} / ${fmt(heapAfter.heapUsed / MiB, 0)} |`,
     );
+    console.log(
+      `| operator after GC: RSS / V8 heap reserved / external / array buffers (MiB) | ${fmt(heapAfter.rss / MiB, 0)} / ${fmt(heapAfter.heapTotal / MiB, 0)} / ${fmt(heapAfter.external / MiB, 0)} / ${fmt(heapAfter.arrayBuffers / MiB, 0)} |`,
+    );
     console.log(`| control plane RSS after (MiB; own process) | ${fmt(cpRss, 0)} |`);
   } finally {
     abortWatch?.abort();

@@ -20,6 +20,7 @@ Flags:
   --data-dir <dir>  vmsnap's data directory (default ./.vmsnap)
   --domain <name>   name of the demo VM on libvirt (default vmsnap-demo)
   --cleanup         delete the demo's VMSnapshot and VirtualMachine, then the demo VM and its disk, and exit
+  --log-level <l>   fatal, error, warn, info, debug, trace or silent (default $VMSNAP_LOG_LEVEL, else warn)
   -h, --help        show this help
 `;
 
@@ -38,6 +39,7 @@ export function parseDemoOptions(args: readonly string[]): DemoCliOptions | 'hel
     'data-dir'?: string;
     domain?: string;
     cleanup?: boolean;
+    'log-level'?: string;
     help?: boolean;
   };
   try {
@@ -50,6 +52,7 @@ export function parseDemoOptions(args: readonly string[]): DemoCliOptions | 'hel
         'data-dir': { type: 'string' },
         domain: { type: 'string' },
         cleanup: { type: 'boolean' },
+        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -64,6 +67,7 @@ export function parseDemoOptions(args: readonly string[]): DemoCliOptions | 'hel
   const localArgs = [
     ...(values.port !== undefined ? ['--port', values.port] : []),
     ...(values['data-dir'] !== undefined ? ['--data-dir', values['data-dir']] : []),
+    ...(values['log-level'] !== undefined ? ['--log-level', values['log-level']] : []),
   ];
   const local = parseLocalOptions(localArgs);
   if (local === 'help') return 'help';

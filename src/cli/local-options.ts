@@ -1,12 +1,15 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type LogLevel, parseLogLevelFlag } from './log-level.ts';
 
 export interface LocalOptions {
   port: number;
   dataDir: string;
   host: string;
   allowRemote: boolean;
+  /** --log-level; undefined: VMSNAP_LOG_LEVEL or the command's default decides (resolveLogLevel). */
+  logLevel: LogLevel | undefined;
 }
 
 export const LOCAL_USAGE = `Usage: vmsnap local [flags]
@@ -19,6 +22,8 @@ Flags:
   --data-dir <dir>  where certificates, the token, the kubeconfig and the store live (default ./.vmsnap)
   --host <addr>     address to bind (default 127.0.0.1); non-loopback addresses need --allow-remote
   --allow-remote    allow binding a non-loopback address (anyone holding the token can then connect)
+  --log-level <l>   fatal, error, warn, info, debug, trace or silent (default $VMSNAP_LOG_LEVEL, else info);
+                    info logs one line per operation step, debug every reconcile
   -h, --help        show this help
 `;
 
@@ -45,7 +50,13 @@ export function parseLocalOptions(args: readonly string[]): LocalOptions | 'help
       `--host ${host} is not a loopback address; pass --allow-remote to serve the API on the network on purpose`,
     );
   }
-  return { port, host, allowRemote, dataDir: resolve(values['data-dir'] ?? '.vmsnap') };
+  return {
+    port,
+    host,
+    allowRemote,
+    dataDir: resolve(values['data-dir'] ?? '.vmsnap'),
+    logLevel: parseLogLevelFlag(values['log-level']),
+  };
 }
 
 function parseFlags(args: readonly string[]) {
@@ -58,6 +69,7 @@ function parseFlags(args: readonly string[]) {
       'data-dir': { type: 'string' },
       host: { type: 'string' },
       'allow-remote': { type: 'boolean' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { LOCAL_USAGE, parseLocalOptions, UsageError } from './local-options.ts';
+import { cliLogger, resolveLogLevel } from './log-level.ts';
 
 const USAGE = `Usage: vmsnap <command> [flags]
 
@@ -27,10 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           import('./local.ts'),
           import('./addons.ts'),
         ]);
-        const logger = pino(
-          { name: 'vmsnap', level: process.env.VMSNAP_LOG_LEVEL ?? 'info' },
-          pino.destination(2),
-        );
+        const logger = cliLogger(resolveLogLevel(options.logLevel, process.env, 'info'));
         await runLocal(options, {
           addons: localAddons,
           logger,
@@ -46,10 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(OPERATOR_USAGE);
           return 0;
         }
-        const logger = pino(
-          { name: 'vmsnap', level: process.env.VMSNAP_LOG_LEVEL ?? 'info' },
-          pino.destination(2),
-        );
+        const logger = cliLogger(resolveLogLevel(options.logLevel, process.env, 'info'));
         await runOperator(options, { logger, shutdownRequested: shutdownSignal() });
         return 0;
       }
@@ -60,10 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(DEMO_USAGE);
           return 0;
         }
-        const logger = pino(
-          { name: 'vmsnap', level: process.env.VMSNAP_LOG_LEVEL ?? 'warn' },
-          pino.destination(2),
-        );
+        const logger = cliLogger(resolveLogLevel(options.local.logLevel, process.env, 'warn'));
         await runDemo(options, {
           logger,
           print: (line) => process.stdout.write(`${line}\n`),

@@ -11,6 +11,7 @@ import { prepareOperator } from '../operator/start-operator.ts';
 import { KubeClient } from '../runtime/kube-client.ts';
 import { defaultIdentity, LeaderElector } from '../runtime/leader-election.ts';
 import { UsageError } from './local-options.ts';
+import { type LogLevel, parseLogLevelFlag } from './log-level.ts';
 import {
   type LeaderElectionTimings,
   parseBindAddress,
@@ -36,6 +37,8 @@ Flags:
   --leader-elect-renew-deadline <d>   a leader that has not renewed for this long stops leading (default 10s)
   --leader-elect-retry-period <d>     how often to renew or retry (default 2s)
   --shutdown-grace-period <d>         on SIGTERM, how long reconciles in flight may take to finish (default 30s)
+  --log-level <level>  fatal, error, warn, info, debug, trace or silent (default $VMSNAP_LOG_LEVEL, else info);
+                       info logs one line per operation step, debug every reconcile
   -h, --help           show this help
 `;
 
@@ -47,6 +50,8 @@ export interface OperatorCliOptions {
   /** Undefined: no leader election, this process runs the controllers at once. */
   leaderElection: LeaderElectionTimings | undefined;
   shutdownGracePeriodMs: number;
+  /** --log-level; undefined: VMSNAP_LOG_LEVEL or the default decides (resolveLogLevel). */
+  logLevel: LogLevel | undefined;
 }
 
 /** Parses `vmsnap operator` flags; throws UsageError naming the offending flag and value. */
@@ -61,6 +66,7 @@ export function parseOperatorOptions(args: readonly string[]): OperatorCliOption
     'leader-elect-renew-deadline'?: string;
     'leader-elect-retry-period'?: string;
     'shutdown-grace-period'?: string;
+    'log-level'?: string;
     help?: boolean;
   };
   try {
@@ -78,6 +84,7 @@ export function parseOperatorOptions(args: readonly string[]): OperatorCliOption
         'leader-elect-renew-deadline': { type: 'string' },
         'leader-elect-retry-period': { type: 'string' },
         'shutdown-grace-period': { type: 'string' },
+        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -104,6 +111,7 @@ export function parseOperatorOptions(args: readonly string[]): OperatorCliOption
       '--shutdown-grace-period',
       values['shutdown-grace-period'] ?? '30s',
     ),
+    logLevel: parseLogLevelFlag(values['log-level']),
   };
 }
 

@@ -77,6 +77,14 @@ export interface CreateSnapshotRequest {
   memory: boolean;
   /** Freeze guest filesystems through the guest agent; QuiesceUnavailable without a responding agent. */
   quiesce: boolean;
+  /**
+   * false: the caller knows no earlier attempt of this request can have reached the hypervisor (the VMSnapshot
+   * controller records InProgress before every call, so a snapshot not yet InProgress was never tried), and the
+   * driver may skip looking for what such an attempt left behind (libvirt: its own snapshot record and an orphan
+   * tag in the disk image, two round trips). Omitted or true: look, as after a crash. A foreign snapshot holding
+   * the name still fails with SnapshotNameConflict either way.
+   */
+  mayExist?: boolean;
 }
 
 export type RevertFinalState = 'Running' | 'Paused' | 'Stopped';

@@ -22,9 +22,12 @@ export function vmsOnHypervisor(vms: ObjectCache, hypervisor: ApiObject): string
 }
 
 /**
- * The VMSnapshots a VM change can move: those that name it and still have work to do (waiting for its hold,
- * in flight, being deleted) and the one holding it. Ready and Failed snapshots are left out, so a VM with many
- * kept snapshots does not wake them all on every status change.
+ * The VMSnapshots a VM change can move. While the VM is held, only the holder (and snapshots being deleted) can
+ * act: the others would just re-read both objects to find the hold still there, so with N snapshots queued on
+ * one VM every hold or status write of the VM woke N-1 idle reconciles. Once the hold is gone every snapshot that
+ * still has work to do (waiting, in flight, being deleted) is woken; one of them wins the next hold. Ready and
+ * Failed snapshots are left out, so a VM with many kept snapshots does not wake them all on every status change.
+ * A waiting snapshot still looks again on its own timer (WAIT_REQUEUE_MS, its failureDeadline).
  */
 export function snapshotsOfVm(snapshots: ObjectCache, vm: ApiObject): string[] {
   const { name, namespace } = vm.metadata;
@@ -35,7 +38,8 @@ export function snapshotsOfVm(snapshots: ObjectCache, vm: ApiObject): string[] {
       (s) =>
         s.metadata.namespace === namespace &&
         specString(s, 'vmName') === name &&
-        (hasWorkToDo(s) || s.metadata.name === holder),
+        (s.metadata.name === holder ||
+          (holder === undefined ? hasWorkToDo(s) : Boolean(s.metadata.deletionTimestamp))),
     )
     .map(objectKey);
 }
@@ -59,18 +63,20 @@ export function snapshotsOnHypervisor(
 }
 
 /**
- * The VMs a VMSnapshot change matters to: the one it names, and any VM whose hold names it (its deletion may
- * leave a stale hold there to release).
+ * The VMs a VMSnapshot change matters to: only a VM whose hold names a snapshot that is being deleted, because the
+ * VirtualMachine reconciler acts on a snapshot only when the hold's holder is gone (it then releases the stale
+ * hold). Its other inputs are the VM itself (its own watch) and the domain (polled), so waking it on every status
+ * write of a snapshot only cost a `getDomain` (one `virsh dominfo`) each, four or five per snapshot. A deleted
+ * snapshot's last events carry its deletionTimestamp (it had the finalizer while it held anything); a holder that
+ * vanishes any other way is still noticed at the VM's next periodic observation.
  */
 export function vmsOfSnapshot(vms: ObjectCache, snapshot: ApiObject): string[] {
   const { namespace, name } = snapshot.metadata;
-  const keys = new Set<string>();
-  const vmName = specString(snapshot, 'vmName');
-  if (vmName && namespace) keys.add(`${namespace}/${vmName}`);
-  for (const vm of vms.list()) {
-    if (vm.metadata.namespace === namespace && holderName(vm) === name) keys.add(objectKey(vm));
-  }
-  return [...keys];
+  if (!snapshot.metadata.deletionTimestamp) return [];
+  return vms
+    .list()
+    .filter((vm) => vm.metadata.namespace === namespace && holderName(vm) === name)
+    .map(objectKey);
 }
 
 function holderName(vm: ApiObject): string | undefined {

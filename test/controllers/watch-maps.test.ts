@@ -39,9 +39,15 @@ describe('watch maps', () => {
     snapshot('other-vm', 'web-2'),
   ]);
 
-  it('wakes the unfinished snapshots of a VM and its holder, not the finished ones', () => {
+  it('wakes only the holder (and snapshots being deleted) of a held VM', () => {
     expect(snapshotsOfVm(snapshots, vms.get('prod', 'web-1')!).sort()).toEqual(
-      ['prod/being-deleted', 'prod/done-but-holding', 'prod/in-flight', 'prod/pending'].sort(),
+      ['prod/being-deleted', 'prod/done-but-holding'].sort(),
+    );
+  });
+
+  it('wakes the unfinished snapshots of a free VM, not the finished ones', () => {
+    expect(snapshotsOfVm(snapshots, vm('web-1', 'kvm-01')).sort()).toEqual(
+      ['prod/being-deleted', 'prod/in-flight', 'prod/pending'].sort(),
     );
   });
 
@@ -51,7 +57,9 @@ describe('watch maps', () => {
     expect(snapshotsOnHypervisor(vms, snapshots, hv)).toEqual(['prod/other-vm']);
   });
 
-  it('maps a snapshot to the VM it names and the VM it holds', () => {
-    expect(vmsOfSnapshot(vms, snapshot('done-but-holding', 'web-2'))).toEqual(['prod/web-2', 'prod/web-1']);
+  it('maps a snapshot being deleted to the VM it holds, and any other snapshot change to no VM', () => {
+    expect(vmsOfSnapshot(vms, snapshot('done-but-holding', 'web-2', 'Ready', true))).toEqual(['prod/web-1']);
+    expect(vmsOfSnapshot(vms, snapshot('done-but-holding', 'web-1', 'Ready'))).toEqual([]);
+    expect(vmsOfSnapshot(vms, snapshot('pending', 'web-1', undefined, true))).toEqual([]);
   });
 });

@@ -132,6 +132,47 @@ describe('LibvirtDriver with replayed virsh output', () => {
     );
   });
 
+  it('createSnapshot with mayExist false (a first attempt) looks for neither its record nor an orphan tag', async () => {
+    let created = false;
+    const owner = { uid: 'u-3', namespace: 'prod', name: 'first' };
+    const { runner, calls } = scripted((args) => {
+      switch (args[0]) {
+        case 'snapshot-dumpxml': {
+          if (!created)
+            throw new Error("Domain snapshot not found: no domain snapshot with matching name 'vs-3'");
+          const description = encodeSnapshotDescription({ owner, description: '', memory: true });
+          return fixture('running.xml')
+            .replace('<name>vs-1234</name>', '<name>vs-3</name>')
+            .replace(
+              /<description>[\s\S]*?<\/description>/,
+              `<description>${escapeXml(description)}</description>`,
+            );
+        }
+        case 'dominfo':
+          return fixture('dominfo-running.txt');
+        case 'dumpxml':
+          return fixture('domain-running.xml');
+        case 'snapshot-list':
+          return '';
+        case 'snapshot-create-as':
+          created = true;
+          return '';
+        default:
+          throw new Error(`unexpected ${args.join(' ')}`);
+      }
+    });
+    const driver = new LibvirtDriver({ uri: 'qemu:///system', runner });
+    const request = { name: 'vs-3', owner, description: '', memory: true, quiesce: false };
+    const snap = await driver.createSnapshot('vmsnap-fixture', { ...request, mayExist: false });
+    expect(snap).toMatchObject({ name: 'vs-3', owner, memory: true });
+    expect(calls.some((c) => c[0] === 'qemu-monitor-command')).toBe(false);
+    // Only the read-back after the create: no existence check before it.
+    expect(calls.map((c) => c[0]).indexOf('snapshot-dumpxml')).toBeGreaterThan(
+      calls.map((c) => c[0]).indexOf('snapshot-create-as'),
+    );
+    expect(calls.filter((c) => c[0] === 'snapshot-dumpxml')).toHaveLength(1);
+  });
+
   it('refuses to add an internal snapshot to a domain that has external ones', async () => {
     const { runner, calls } = scripted((args) => {
       switch (args[0]) {

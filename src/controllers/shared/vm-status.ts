@@ -30,20 +30,21 @@ export function applyHold(
 }
 
 /**
- * Replaces the VM's status, guarded by the resourceVersion `raw` was read at. Returns false when someone else
- * wrote the VM first (409): the caller requeues and decides again on fresh state. This guard is what makes the
- * hold a lock: of two writers racing to take it, exactly one succeeds.
+ * Replaces the VM's status, guarded by the resourceVersion `raw` was read at. Returns the VM as the server
+ * returned it (`raw` when nothing changed), or undefined when someone else wrote the VM first (409): the caller
+ * requeues and decides again on fresh state. This guard is what makes the hold a lock: of two writers racing to
+ * take it, exactly one succeeds.
  */
 export async function writeVmStatusGuarded(
   writer: StatusWriter,
   raw: ApiObject,
   status: VirtualMachineStatusWire,
-): Promise<boolean> {
+): Promise<ApiObject | undefined> {
   try {
-    await writer.replace(VIRTUAL_MACHINES, raw, status as unknown as Record<string, unknown>);
-    return true;
+    const result = await writer.replace(VIRTUAL_MACHINES, raw, status as unknown as Record<string, unknown>);
+    return result.object;
   } catch (error) {
-    if (isConflict(error)) return false;
+    if (isConflict(error)) return undefined;
     throw error;
   }
 }

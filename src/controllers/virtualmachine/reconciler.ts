@@ -7,6 +7,7 @@ import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtim
 import { splitKey } from '../../runtime/object-key.ts';
 import { TerminalError } from '../../runtime/terminal-error.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
+import { logStep, withObjectLogger } from '../shared/object-logger.ts';
 import { type ApiObject, VIRTUAL_MACHINES } from '../shared/resources.ts';
 import { hypervisorView } from '../shared/to-views.ts';
 import { applyHold, copyVmStatus, writeVmStatusGuarded } from '../shared/vm-status.ts';
@@ -60,6 +61,8 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
       holderExists: hold ? await holderExists(deps.client, namespace ?? '', hold) : undefined,
     });
 
+    const stepCtx = withObjectLogger(ctx, vm.identity, vm.spec.hypervisorName);
+    logStep(stepCtx, step.kind, 'virtual machine step');
     const acted = await act(deps, step, { key, raw, vm, driver, domain: reached.domain }, stopAskedAt);
     const { domain, keptHold } = acted;
     deps.metrics?.observeHold(key, keptHold?.since);
@@ -82,7 +85,7 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     if (!(await writeVmStatusGuarded(deps.statusWriter, raw, status)))
       return { requeueAfterMs: CONFLICT_RETRY_MS };
     if (step.kind === 'ReleaseStaleHold') {
-      ctx.log.warn(step.message);
+      stepCtx.log.warn(step.message);
       await deps.events.warning(raw, 'StaleHoldReleased', 'ReleaseHold', step.message);
     }
     return { requeueAfterMs: converging ? CONVERGE_INTERVAL_MS : OBSERVE_INTERVAL_MS };

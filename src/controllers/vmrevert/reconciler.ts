@@ -1,5 +1,6 @@
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.ts';
 import { splitKey } from '../../runtime/object-key.ts';
+import { logStep, withObjectLogger } from '../shared/object-logger.ts';
 import { hypervisorView, vmView } from '../shared/to-views.ts';
 import { decideRevertStep } from './decide.ts';
 import { loadRevert } from './loaded.ts';
@@ -25,7 +26,13 @@ export function vmRevertReconciler(deps: RevertStepDeps): Reconciler {
       hypervisor: loaded.hypervisor && hypervisorView(loaded.hypervisor),
       live: loaded.live,
     });
-    ctx.log.debug({ step: decision.kind }, 'revert step');
-    return new RevertSteps(deps, ctx, loaded).run(decision);
+    const stepCtx = withObjectLogger(ctx, loaded.revert.identity, loaded.vm?.spec.hypervisorName);
+    logStep(
+      stepCtx,
+      decision.kind,
+      'revert step',
+      decision.kind === 'RunStep' ? { revertStep: decision.step } : {},
+    );
+    return new RevertSteps(deps, stepCtx, loaded).run(decision);
   };
 }

@@ -43,6 +43,8 @@ export class SnapshotSteps {
   #current: ApiObject;
   /** The status as this reconcile means it to be; every step changes it from where the previous write left it. */
   readonly #status: SnapshotStatus;
+  /** Set by a step after which the reconcile may decide again at once (see `continuation`). */
+  #continuation: { raw: ApiObject; vmRaw: ApiObject | undefined } | undefined;
 
   constructor(deps: SnapshotStepDeps, ctx: ReconcileContext, loaded: LoadedSnapshot) {
     this.#deps = deps;
@@ -50,6 +52,21 @@ export class SnapshotSteps {
     this.#loaded = loaded;
     this.#current = loaded.raw;
     this.#status = copySnapshotStatus(loaded.snapshot);
+  }
+
+  /**
+   * The snapshot and VM as the last step's writes left them, when that step (AddFinalizer, a successful TakeHold)
+   * only prepared the next one: the reconciler decides again from these instead of ending the reconcile and
+   * waiting for the watch event of its own write. undefined after any other step. Safe for the same reason a
+   * fresh reconcile is: the objects are the server's answers to our writes, so no newer state of ours exists.
+   */
+  get continuation(): { raw: ApiObject; vmRaw: ApiObject | undefined } | undefined {
+    return this.#continuation;
+  }
+
+  /** The snapshot as this reconcile last read or wrote it. */
+  get current(): ApiObject {
+    return this.#current;
   }
 
   run(step: SnapshotStep): Promise<ReconcileResult> {
@@ -84,6 +101,7 @@ export class SnapshotSteps {
       this.#setReadyState('InProgress', Reason.Pending, 'waiting to start');
     }
     await this.#writeStatus();
+    this.#continuation = { raw: this.#current, vmRaw: this.#loaded.vmRaw };
     return {};
   }
 
@@ -111,10 +129,10 @@ export class SnapshotSteps {
       since: rfc3339(this.#now()),
     };
     applyHold(status, hold, vm.identity.generation, this.#now());
-    if (!(await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, status))) {
-      return { requeueAfterMs: CONFLICT_RETRY_MS };
-    }
+    const written = await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, status);
+    if (!written) return { requeueAfterMs: CONFLICT_RETRY_MS };
     this.#ctx.log.info({ vm: vm.identity.name }, 'took the VM hold');
+    this.#continuation = { raw: this.#current, vmRaw: written };
     return {};
   }
 
@@ -134,6 +152,9 @@ export class SnapshotSteps {
     }
     try {
       const name = hypervisorSnapshotName(snapshot.identity.uid);
+      // InProgress is recorded before every driver call, so only a snapshot already InProgress can have an
+      // earlier attempt on the hypervisor (crashed or timed out) for the driver to look for.
+      const mayExist = this.#status.phase === 'InProgress';
       await this.#markInProgress(name, vm.status.currentSnapshot ?? '', vm.spec.domain, hvName);
       const driver = await this.#deps.pool.driverFor(hvName, hypervisor.spec);
       let info: SnapshotInfo;
@@ -148,6 +169,7 @@ export class SnapshotSteps {
           description: snapshot.spec.description,
           memory: snapshot.spec.memory,
           quiesce: snapshot.spec.quiesce,
+          mayExist,
         });
       } catch (error) {
         if (!isDriverError(error)) throw error;
@@ -314,7 +336,8 @@ export class SnapshotSteps {
       const released = await this.releaseHold();
       if (released.requeueAfterMs) return released;
     }
-    await removeFinalizer(this.#deps.client, VM_SNAPSHOTS, this.#current, SNAPSHOT_FINALIZER);
+    // Kept as #current like every write: the reconciler trusts its cache only up to the last version we wrote.
+    this.#current = await removeFinalizer(this.#deps.client, VM_SNAPSHOTS, this.#current, SNAPSHOT_FINALIZER);
     return {};
   }
 

@@ -133,9 +133,11 @@ export class LibvirtDriver implements HypervisorDriver {
         { retryable: false },
       );
     }
-    // Independent reads in parallel: each virsh call costs a process and a connection (~20 ms).
+    // Independent reads in parallel: each virsh call costs a process and a connection (~20 ms). A first attempt
+    // (mayExist false) cannot find its own snapshot; a foreign one of that name still fails the create below
+    // with SnapshotNameConflict ("domain moment ... already exists").
     const [existing, initialState, disks, externals] = await Promise.all([
-      this.snapshotXml(domain, request.name),
+      request.mayExist === false ? undefined : this.snapshotXml(domain, request.name),
       this.getDomain(domain),
       this.disks(domain),
       this.virsh(context, ['snapshot-list', '--domain', domain, '--external', '--name']),
@@ -171,9 +173,12 @@ export class LibvirtDriver implements HypervisorDriver {
     checkDisksHoldInternalSnapshots(disks, context);
 
     // A tag in the image without libvirt's record is what a crash mid-create leaves behind: remove it, then
-    // take the snapshot afresh under the same name (docs/drivers/libvirt.md, "Crash recovery").
-    const tags = await this.imageTags(domain, running, disks);
-    if (tags?.any.has(request.name)) await this.removeOrphan(domain, running, disks, request.name);
+    // take the snapshot afresh under the same name (docs/drivers/libvirt.md, "Crash recovery"). A first attempt
+    // (mayExist false) cannot have left one, and skips the look (one HMP or qemu-img round trip).
+    if (request.mayExist !== false) {
+      const tags = await this.imageTags(domain, running, disks);
+      if (tags?.any.has(request.name)) await this.removeOrphan(domain, running, disks, request.name);
+    }
 
     const description = encodeSnapshotDescription({
       owner: request.owner,
