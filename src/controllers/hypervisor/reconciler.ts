@@ -1,5 +1,6 @@
 import { Reason } from '../../api/conditions.ts';
 import { type HypervisorStatusWire, parseHypervisor } from '../../api/hypervisor.ts';
+import { DriverError } from '../../drivers/errors.ts';
 import { type Condition, readyConditions, setConditions } from '../../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.ts';
 import { splitKey } from '../../runtime/object-key.ts';
@@ -49,9 +50,7 @@ export function hypervisorReconciler(deps: ControllerDeps): Reconciler {
       outcome = { ready: true };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const reason =
-        error instanceof CredentialsNotFoundError ? Reason.CredentialsNotFound : 'HypervisorUnreachable';
-      outcome = { ready: false, reason, message };
+      outcome = { ready: false, reason: notReadyReason(error), message };
     }
 
     const conditions = next.conditions ?? [];
@@ -90,6 +89,16 @@ export function hypervisorReconciler(deps: ControllerDeps): Reconciler {
     ctx.log.info({ reason: outcome.reason, retryInMs: delay }, `hypervisor not ready: ${outcome.message}`);
     return { requeueAfterMs: delay };
   };
+}
+
+/**
+ * A rejected login is the user's to fix in the Secret, not a network problem: it keeps the driver's
+ * AuthenticationFailed so `kubectl get` points at the credentials. Everything else reads as unreachable.
+ */
+function notReadyReason(error: unknown): string {
+  if (error instanceof CredentialsNotFoundError) return Reason.CredentialsNotFound;
+  if (error instanceof DriverError && error.reason === 'AuthenticationFailed') return 'AuthenticationFailed';
+  return 'HypervisorUnreachable';
 }
 
 function cloneConditions(conditions: readonly Condition[]): Condition[] {
