@@ -11,12 +11,23 @@
 // qemu:///system (scripts/setup-host.sh).
 
 import { execFile } from 'node:child_process';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createTestDomain, libvirtAvailable, TEST_URI } from '../test/support/libvirt/test-domain.ts';
 import { makeDataDir, removeDataDir, startChildControlPlane } from './lib/child-control-plane.ts';
+import {
+  createBenchHypervisor,
+  createBenchVm,
+  GROUP,
+  machineLine,
+  NS,
+  printVirshCalls,
+  untilServed,
+  VERSION,
+  VM,
+} from './lib/libvirt-bench-setup.ts';
 import { startOperatorProcess } from './lib/operator-process.ts';
 import { fmt, summarize } from './lib/stats.ts';
 import { installVirshRecorder, type VirshCall } from './lib/virsh-recorder.ts';
@@ -25,10 +36,6 @@ import { EventStream, type ObservedEvent } from './lib/watch-events.ts';
 const run = promisify(execFile);
 const rounds = Number(process.argv[2] ?? 15);
 const recordedRounds = Number(process.argv[3] ?? 3);
-const GROUP = 'vmsnap.io';
-const VERSION = 'v1alpha1';
-const NS = 'default';
-const VM = 'bench-vm';
 
 async function virsh(args: string[]): Promise<void> {
   await run('virsh', ['-c', TEST_URI, '-q', ...args], { env: { ...process.env, LC_ALL: 'C' } });
@@ -51,20 +58,6 @@ interface OperatorRound {
   wallReady: number;
 }
 
-/** Retries `call` every 100 ms for up to 60 s (the operator process is still installing the CRDs). */
-async function untilServed(call: () => Promise<unknown>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await call();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 async function main(): Promise<void> {
   if (!(await libvirtAvailable())) process.exit(1);
   const domain = await createTestDomain({ label: 'ovh', start: true });
@@ -83,17 +76,7 @@ async function main(): Promise<void> {
         plural: 'vmsnapshots',
       }),
     );
-    await api.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'hypervisors',
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'Hypervisor',
-        metadata: { name: 'bench-kvm' },
-        spec: { driver: 'libvirt', uri: TEST_URI },
-      },
-    });
+    await createBenchHypervisor(api);
     const snapshots = await EventStream.open(
       controlPlane.kubeConfig,
       `/apis/${GROUP}/${VERSION}/namespaces/${NS}/vmsnapshots`,
@@ -103,18 +86,7 @@ async function main(): Promise<void> {
       `/apis/${GROUP}/${VERSION}/namespaces/${NS}/virtualmachines`,
     );
     streams.push(snapshots, vms);
-    await api.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: NS,
-      plural: 'virtualmachines',
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'VirtualMachine',
-        metadata: { name: VM },
-        spec: { hypervisorName: 'bench-kvm', domain: domain.name },
-      },
-    });
+    await createBenchVm(api, domain.name);
     await vms.next((e) => e.object.status?.phase === 'Running', 0);
 
     const direct = async (name: string): Promise<number> => {
@@ -218,10 +190,7 @@ function report(
 ): void {
   const d = summarize(directMs);
   const o = summarize(rounds.map((r) => r.total));
-  console.log(
-    `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ` +
-      `load average during the rounds ${fmt(Math.min(...load), 1)}-${fmt(Math.max(...load), 1)}, ${directMs.length} rounds\n`,
-  );
+  console.log(machineLine(load, `${directMs.length} rounds`));
   console.log('| path | median ms | p95 ms | max ms |');
   console.log('|---|---|---|---|');
   console.log(`| (a) virsh snapshot-create-as | ${fmt(d.median, 0)} | ${fmt(d.p95, 0)} | ${fmt(d.max, 0)} |`);
@@ -248,17 +217,7 @@ function report(
     `\nvirsh calls the operator made between the create and Ready (recorded pass, ${recorded.length} snapshots): ${counts.join(', ')}\n`,
   );
   console.log(`One recorded snapshot (ms after the create; the recorder adds a node start per call):\n`);
-  console.log('| starts | takes | virsh call |');
-  console.log('|---|---|---|');
-  for (const call of first.calls) {
-    const args = call.args.filter((a, i, all) => a !== '-q' && all[i - 1] !== '-c' && a !== '-c');
-    const shown = args
-      .map((a) => a.replaceAll('\n', ' '))
-      .map((a) => (a.length > 40 ? `${a.slice(0, 37)}...` : a))
-      .join(' ')
-      .replaceAll('|', '\\|');
-    console.log(`| ${call.start - first.round.wallStart} | ${call.end - call.start} | ${shown} |`);
-  }
+  printVirshCalls(first.calls, first.round.wallStart);
   console.log(`| ${first.round.wallReady - first.round.wallStart} | | Ready seen by the watch |`);
 }
 

@@ -12,13 +12,24 @@
 // qemu:///system (scripts/setup-host.sh).
 
 import { execFile } from 'node:child_process';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createTestDomain, libvirtAvailable, TEST_URI } from '../test/support/libvirt/test-domain.ts';
 import { makeDataDir, removeDataDir, startChildControlPlane } from './lib/child-control-plane.ts';
 import { exitAfterMinutes } from './lib/deadline.ts';
+import {
+  createBenchHypervisor,
+  createBenchVm,
+  GROUP,
+  machineLine,
+  NS,
+  printVirshCalls,
+  untilServed,
+  VERSION,
+  VM,
+} from './lib/libvirt-bench-setup.ts';
 import { startOperatorProcess } from './lib/operator-process.ts';
 import { fmt, summarize } from './lib/stats.ts';
 import { installVirshRecorder, type VirshCall } from './lib/virsh-recorder.ts';
@@ -35,10 +46,6 @@ if (!Number.isInteger(recordedRounds) || recordedRounds < 0 || recordedRounds > 
 }
 exitAfterMinutes(30, 'operator-revert-overhead');
 
-const GROUP = 'vmsnap.io';
-const VERSION = 'v1alpha1';
-const NS = 'default';
-const VM = 'bench-vm';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 type Power = 'Running' | 'Stopped';
@@ -112,20 +119,6 @@ interface OperatorRound {
   wallSucceeded: number;
 }
 
-/** Retries `call` every 100 ms for up to 60 s (the operator process is still installing the CRDs). */
-async function untilServed(call: () => Promise<unknown>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await call();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 async function main(): Promise<void> {
   if (!(await libvirtAvailable())) process.exit(1);
   const domain = await createTestDomain({ label: 'rvovh', start: true });
@@ -137,17 +130,7 @@ async function main(): Promise<void> {
   const custom = (plural: string) => ({ group: GROUP, version: VERSION, namespace: NS, plural });
   try {
     await untilServed(() => api.listNamespacedCustomObject(custom('vmreverts')));
-    await api.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'hypervisors',
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'Hypervisor',
-        metadata: { name: 'bench-kvm' },
-        spec: { driver: 'libvirt', uri: TEST_URI },
-      },
-    });
+    await createBenchHypervisor(api);
     const open = (plural: string) =>
       EventStream.open(controlPlane.kubeConfig, `/apis/${GROUP}/${VERSION}/namespaces/${NS}/${plural}`);
     const [reverts, snapshots, vms] = await Promise.all([
@@ -156,15 +139,7 @@ async function main(): Promise<void> {
       open('virtualmachines'),
     ]);
     streams.push(reverts, snapshots, vms);
-    await api.createNamespacedCustomObject({
-      ...custom('virtualmachines'),
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'VirtualMachine',
-        metadata: { name: VM },
-        spec: { hypervisorName: 'bench-kvm', domain: domain.name },
-      },
-    });
+    await createBenchVm(api, domain.name);
     await vms.next((e) => e.object.status?.phase === 'Running', 0);
 
     /**
@@ -328,11 +303,7 @@ interface CaseResult {
 }
 
 function report(results: CaseResult[], load: number[]): void {
-  console.log(
-    `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ` +
-      `load average during the rounds ${fmt(Math.min(...load), 1)}-${fmt(Math.max(...load), 1)}, ` +
-      `${results[0]?.direct.length ?? 0} rounds per case\n`,
-  );
+  console.log(machineLine(load, `${results[0]?.direct.length ?? 0} rounds per case`));
   console.log(
     '| case | (a) virsh directly, median ms | (b) VMRevert -> Succeeded, median ms | (b) max ms | (b) - (a) ms | ratio (b)/(a) |',
   );
@@ -366,17 +337,7 @@ function report(results: CaseResult[], load: number[]): void {
       `\n${r.c.label}: virsh calls between the create and Succeeded (recorded pass; ms after the create, ` +
         `the recorder adds a node start per call): ${r.recorded.map((x) => x.calls.length).join(', ')}\n`,
     );
-    console.log('| starts | takes | virsh call |');
-    console.log('|---|---|---|');
-    for (const call of first.calls) {
-      const args = call.args.filter((a, i, all) => a !== '-q' && all[i - 1] !== '-c' && a !== '-c');
-      const shown = args
-        .map((a) => a.replaceAll('\n', ' '))
-        .map((a) => (a.length > 40 ? `${a.slice(0, 37)}...` : a))
-        .join(' ')
-        .replaceAll('|', '\\|');
-      console.log(`| ${call.start - first.round.wallStart} | ${call.end - call.start} | ${shown} |`);
-    }
+    printVirshCalls(first.calls, first.round.wallStart);
     console.log(`| ${first.round.wallSucceeded - first.round.wallStart} | | Succeeded seen by the watch |`);
   }
 }

@@ -75,10 +75,27 @@ export function imagesDir(domain: string): string {
 }
 
 export function demoDomainXml(name: string, diskPath: string): string {
+  return tinyDomainXml({ name, diskPath, diskFormat: 'qcow2', description: DEMO_MARK });
+}
+
+export interface TinyDomainXmlOptions {
+  name: string;
+  diskPath: string;
+  diskFormat: 'qcow2' | 'raw';
+  /** Written into <description>; omitted when undefined. */
+  description?: string;
+}
+
+/**
+ * The libvirt XML of a tiny OS-less VM (64 MiB RAM, one virtio disk, TCG, no graphics). Shared with the test
+ * helpers so the demo and the tests exercise the same kind of domain.
+ */
+export function tinyDomainXml(options: TinyDomainXmlOptions): string {
+  const { name, diskPath, diskFormat, description } = options;
+  const descriptionLine = description === undefined ? '' : `  <description>${description}</description>\n`;
   return `<domain type='qemu'>
   <name>${name}</name>
-  <description>${DEMO_MARK}</description>
-  <memory unit='MiB'>64</memory>
+${descriptionLine}  <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
   <on_poweroff>destroy</on_poweroff>
@@ -86,7 +103,7 @@ export function demoDomainXml(name: string, diskPath: string): string {
   <on_crash>destroy</on_crash>
   <devices>
     <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
+      <driver name='qemu' type='${diskFormat}'/>
       <source file='${diskPath}'/>
       <target dev='vda' bus='virtio'/>
     </disk>

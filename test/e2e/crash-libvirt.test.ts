@@ -3,83 +3,30 @@
 // died), and after libvirt created the snapshot but before the operator heard back. Each time a fresh
 // operator process must converge: the VMSnapshot Ready, exactly one libvirt snapshot named for it, the VM's
 // hold released and the VM Running (not left paused).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiObject,
-  HYPERVISORS,
-  VIRTUAL_MACHINES,
-  VM_SNAPSHOTS,
-} from '../../src/controllers/shared/resources.ts';
-import { installCrds } from '../../src/operator/install-crds.ts';
-import { KubeClient } from '../../src/runtime/kube-client.ts';
-import { eventually, kubeConfigFor } from '../support/client-node.ts';
-import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import { type ApiObject, VIRTUAL_MACHINES, VM_SNAPSHOTS } from '../../src/controllers/shared/resources.ts';
+import type { KubeClient } from '../../src/runtime/kube-client.ts';
+import { eventually } from '../support/client-node.ts';
+import type { TestControlPlane } from '../support/control-plane.ts';
 import {
   createTestDomain,
   domState,
   libvirtAvailable,
-  sweepStaleTestDomains,
-  TEST_URI,
   type TestDomain,
   virsh,
 } from '../support/libvirt/test-domain.ts';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.ts';
 import { type CrashPoint, installVirshGate, readMark } from './crash-virsh-gate.ts';
+import {
+  killQuietly,
+  type OperatorProcess,
+  processAlive,
+  startOperatorProcess,
+} from './leader-operator-process.ts';
+import { startLibvirtControlPlane } from './libvirt-control-plane.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'vmsnap.ts');
 const NAMESPACE = 'default';
 const hasLibvirt = await libvirtAvailable();
-
-interface OperatorProcess {
-  child: ChildProcess;
-  exit: Promise<unknown>;
-  stderr(): string;
-}
-
-function startOperator(kubeconfigPath: string, env: NodeJS.ProcessEnv = process.env): OperatorProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'operator',
-      '--kubeconfig',
-      kubeconfigPath,
-      '--workers',
-      '2',
-      '--health-bind-address',
-      '127.0.0.1:0',
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...env, VMSNAP_LOG_LEVEL: process.env.VMSNAP_TEST_LOG ?? 'info' },
-    },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
-  return { child, exit: once(child, 'exit'), stderr: () => stderr };
-}
-
-async function killHard(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function snapshotNames(domain: string): Promise<string[]> {
   return (await virsh(['snapshot-list', '--domain', domain, '--name']))
@@ -99,26 +46,15 @@ describe.skipIf(!hasLibvirt)('kill -9 of the operator process mid-snapshot, on r
   const scratch: string[] = [];
 
   beforeAll(async () => {
-    await sweepStaleTestDomains();
-    controlPlane = await startTestControlPlane();
-    client = new KubeClient(kubeConfigFor(controlPlane), { fieldManager: 'crash-test' });
-    await installCrds(client);
-    await client.create(HYPERVISORS, {
-      apiVersion: 'vmsnap.io/v1alpha1',
-      kind: 'Hypervisor',
-      metadata: { name: 'kvm-crash' },
-      spec: { driver: 'libvirt', uri: TEST_URI },
-    });
+    ({ controlPlane, client } = await startLibvirtControlPlane({
+      fieldManager: 'crash-test',
+      hypervisorName: 'kvm-crash',
+    }));
   });
 
   afterAll(async () => {
-    for (const pid of strays) await killHard(pid);
-    for (const operator of operators) {
-      if (operator.child.exitCode === null && operator.child.signalCode === null) {
-        operator.child.kill('SIGKILL');
-        await operator.exit;
-      }
-    }
+    for (const pid of strays) killQuietly(pid);
+    for (const operator of operators) await operator.kill();
     await controlPlane?.stop();
     await Promise.all(domains.map((d) => d.remove()));
     await Promise.all(scratch.map((dir) => removeTempDir(dir)));
@@ -150,7 +86,9 @@ describe.skipIf(!hasLibvirt)('kill -9 of the operator process mid-snapshot, on r
     const gateDir = await makeTempDir(`crash-${point}`);
     scratch.push(gateDir);
 
-    const first = startOperator(controlPlane.kubeconfigPath, await installVirshGate(gateDir, point));
+    const first = startOperatorProcess(controlPlane.kubeconfigPath, {
+      env: await installVirshGate(gateDir, point),
+    });
     operators.push(first);
     await eventually(
       async () => statusOf(await getVm(vmName)).phase === 'Running',
@@ -179,7 +117,7 @@ describe.skipIf(!hasLibvirt)('kill -9 of the operator process mid-snapshot, on r
       await eventually(() => !processAlive(mark.pid), 'the orphaned virsh call to finish', 60_000);
     } else {
       strays.push(mark.pid);
-      await killHard(mark.pid);
+      killQuietly(mark.pid);
     }
 
     const uid = (await getSnapshot(snapName)).metadata.uid;
@@ -191,7 +129,7 @@ describe.skipIf(!hasLibvirt)('kill -9 of the operator process mid-snapshot, on r
     );
     expect(await snapshotNames(domain.name)).toEqual(point === 'before' ? [] : [expectedName]);
 
-    const second = startOperator(controlPlane.kubeconfigPath);
+    const second = startOperatorProcess(controlPlane.kubeconfigPath);
     operators.push(second);
     const ready = await eventually(
       async () => {

@@ -3,23 +3,15 @@
 // over to the standby once the lease runs out, and no snapshot is taken twice (libvirt shows one per VMSnapshot).
 // The metrics are read from each process's own /metrics, as Prometheus would.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import {
-  type ApiObject,
-  HYPERVISORS,
-  VIRTUAL_MACHINES,
-  VM_SNAPSHOTS,
-} from '../../src/controllers/shared/resources.ts';
-import { installCrds } from '../../src/operator/install-crds.ts';
-import { KubeClient } from '../../src/runtime/kube-client.ts';
+import { type ApiObject, VIRTUAL_MACHINES, VM_SNAPSHOTS } from '../../src/controllers/shared/resources.ts';
+import type { KubeClient } from '../../src/runtime/kube-client.ts';
 import { LEASES, type Lease } from '../../src/runtime/lease.ts';
 import { type Sample, scrape } from '../observability/scrape.ts';
-import { eventually, kubeConfigFor } from '../support/client-node.ts';
-import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import { eventually } from '../support/client-node.ts';
+import type { TestControlPlane } from '../support/control-plane.ts';
 import {
   createTestDomain,
   libvirtAvailable,
-  sweepStaleTestDomains,
-  TEST_URI,
   type TestDomain,
   virsh,
 } from '../support/libvirt/test-domain.ts';
@@ -29,6 +21,7 @@ import {
   type OperatorProcess,
   startOperatorProcess,
 } from './leader-operator-process.ts';
+import { startLibvirtControlPlane } from './libvirt-control-plane.ts';
 
 const NAMESPACE = 'default';
 /** FAST_LEADER_ELECTION's lease duration and retry period. */
@@ -53,16 +46,10 @@ describe.skipIf(!hasLibvirt)('two operator processes with --leader-elect, on rea
   const operators: OperatorProcess[] = [];
 
   beforeAll(async () => {
-    await sweepStaleTestDomains();
-    controlPlane = await startTestControlPlane();
-    client = new KubeClient(kubeConfigFor(controlPlane), { fieldManager: 'leader-test' });
-    await installCrds(client);
-    await client.create(HYPERVISORS, {
-      apiVersion: 'vmsnap.io/v1alpha1',
-      kind: 'Hypervisor',
-      metadata: { name: 'kvm-le' },
-      spec: { driver: 'libvirt', uri: TEST_URI },
-    });
+    ({ controlPlane, client } = await startLibvirtControlPlane({
+      fieldManager: 'leader-test',
+      hypervisorName: 'kvm-le',
+    }));
     domain = await createTestDomain({ label: 'leader', start: true });
     await client.create(VIRTUAL_MACHINES, {
       apiVersion: 'vmsnap.io/v1alpha1',

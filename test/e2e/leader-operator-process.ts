@@ -100,3 +100,22 @@ export async function isReady(healthUrl: string): Promise<boolean> {
   await response.text();
   return response.status === 200;
 }
+
+/** Whether a process with this pid still runs (a stray virsh left behind by a killed operator, say). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILL to a pid that may already be gone (then nothing happens). */
+export function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

@@ -6,23 +6,15 @@
 // - beyond it (a call that hangs): the process exits 1 at the grace period WITHOUT releasing the Lease (its call
 //   may still be running), and the next process takes over only once the lease expired, then finishes.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import {
-  type ApiObject,
-  HYPERVISORS,
-  VIRTUAL_MACHINES,
-  VM_SNAPSHOTS,
-} from '../../src/controllers/shared/resources.ts';
-import { installCrds } from '../../src/operator/install-crds.ts';
-import { KubeClient } from '../../src/runtime/kube-client.ts';
+import { type ApiObject, VIRTUAL_MACHINES, VM_SNAPSHOTS } from '../../src/controllers/shared/resources.ts';
+import type { KubeClient } from '../../src/runtime/kube-client.ts';
 import { LEASES, type Lease } from '../../src/runtime/lease.ts';
-import { eventually, kubeConfigFor } from '../support/client-node.ts';
-import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import { eventually } from '../support/client-node.ts';
+import type { TestControlPlane } from '../support/control-plane.ts';
 import {
   createTestDomain,
   domState,
   libvirtAvailable,
-  sweepStaleTestDomains,
-  TEST_URI,
   type TestDomain,
   virsh,
 } from '../support/libvirt/test-domain.ts';
@@ -30,9 +22,12 @@ import { makeTempDir, removeTempDir } from '../support/temp-dir.ts';
 import { type CrashPoint, installVirshGate, readMark } from './crash-virsh-gate.ts';
 import {
   FAST_LEADER_ELECTION,
+  killQuietly,
   type OperatorProcess,
+  processAlive,
   startOperatorProcess,
 } from './leader-operator-process.ts';
+import { startLibvirtControlPlane } from './libvirt-control-plane.ts';
 
 const NAMESPACE = 'default';
 const hasLibvirt = await libvirtAvailable();
@@ -47,16 +42,10 @@ describe.skipIf(!hasLibvirt)('SIGTERM of the operator mid-snapshot, on real libv
   const scratch: string[] = [];
 
   beforeAll(async () => {
-    await sweepStaleTestDomains();
-    controlPlane = await startTestControlPlane();
-    client = new KubeClient(kubeConfigFor(controlPlane), { fieldManager: 'sigterm-test' });
-    await installCrds(client);
-    await client.create(HYPERVISORS, {
-      apiVersion: 'vmsnap.io/v1alpha1',
-      kind: 'Hypervisor',
-      metadata: { name: 'kvm-term' },
-      spec: { driver: 'libvirt', uri: TEST_URI },
-    });
+    ({ controlPlane, client } = await startLibvirtControlPlane({
+      fieldManager: 'sigterm-test',
+      hypervisorName: 'kvm-term',
+    }));
   });
 
   afterAll(async () => {
@@ -172,23 +161,6 @@ describe.skipIf(!hasLibvirt)('SIGTERM of the operator mid-snapshot, on real libv
     await nextProcessFinishes('hung', vmName, snapName, domain);
   }, 240_000);
 });
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
 
 function dumpLogs(operators: OperatorProcess[]): void {
   for (const operator of operators) {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tinyDomainXml } from '../../../src/demo/demo-domain.ts';
 
 const run = promisify(execFile);
 
@@ -93,24 +94,7 @@ export async function createTestDomain(options: TestDomainOptions = {}): Promise
 }
 
 export function domainXml(name: string, diskPath: string, diskFormat: 'qcow2' | 'raw'): string {
-  return `<domain type='qemu'>
-  <name>${name}</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='${diskFormat}'/>
-      <source file='${diskPath}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <console type='pty'/>
-  </devices>
-</domain>
-`;
+  return tinyDomainXml({ name, diskPath, diskFormat });
 }
 
 /** Destroys and undefines a domain; a domain that is already gone is fine. */
