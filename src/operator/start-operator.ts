@@ -15,6 +15,8 @@ import {
 import { virtualMachineReconciler } from '../controllers/virtualmachine/reconciler.ts';
 import { registerRevertController, vmsHeldByRevert } from '../controllers/vmrevert/register.ts';
 import { vmSnapshotReconciler } from '../controllers/vmsnapshot/reconciler.ts';
+import { registerScheduleController } from '../controllers/vmsnapshotschedule/register.ts';
+import { VM_SNAPSHOT_SCHEDULES } from '../controllers/vmsnapshotschedule/resources.ts';
 import type { DriverFactory } from '../drivers/port.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { Controller } from '../runtime/controller.ts';
@@ -82,7 +84,7 @@ export interface PreparedOperator {
 }
 
 /**
- * Starts vmsnap's controllers (Hypervisor, VirtualMachine, VMSnapshot, VMRevert) against an API server that already serves
+ * Starts vmsnap's controllers (Hypervisor, VirtualMachine, VMSnapshot, VMRevert, VMSnapshotSchedule) against an API server that already serves
  * the vmsnap CRDs. Resolves once every informer has synced and the workers run.
  */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
@@ -107,7 +109,8 @@ export function prepareOperator(options: OperatorOptions): PreparedOperator {
   const virtualMachines = informer(VIRTUAL_MACHINES);
   const snapshots = informer(VM_SNAPSHOTS);
   const reverts = informer(VM_REVERTS);
-  const informers = [hypervisors, virtualMachines, snapshots, reverts];
+  const schedules = informer(VM_SNAPSHOT_SCHEDULES);
+  const informers = [hypervisors, virtualMachines, snapshots, reverts, schedules];
   const enabled = new Set<ControllerName>(options.controllers ?? CONTROLLER_NAMES);
 
   const pool = new DriverPool({ factory: options.driverFactory, readSecret: secretReader(client) });
@@ -188,6 +191,17 @@ export function prepareOperator(options: OperatorOptions): PreparedOperator {
         }),
         reverts,
       ],
+      vmsnapshotschedule: () => [
+        registerScheduleController({
+          ...common('vmsnapshotschedule'),
+          deps,
+          schedules,
+          virtualMachines,
+          snapshots,
+          reverts,
+        }),
+        schedules,
+      ],
     };
     return CONTROLLER_NAMES.filter((name) => enabled.has(name)).map((name) => all[name]());
   };
@@ -234,5 +248,11 @@ export function prepareOperator(options: OperatorOptions): PreparedOperator {
   };
 }
 
-export const CONTROLLER_NAMES = ['hypervisor', 'virtualmachine', 'vmsnapshot', 'vmrevert'] as const;
+export const CONTROLLER_NAMES = [
+  'hypervisor',
+  'virtualmachine',
+  'vmsnapshot',
+  'vmrevert',
+  'vmsnapshotschedule',
+] as const;
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];

@@ -181,17 +181,20 @@ describe('deploy/ kustomize base', () => {
       for (const list of [rule.apiGroups, rule.resources, rule.verbs]) expect(list).not.toContain('*');
     }
     const cluster = grants(clusterRole.rules);
-    const kinds = ['hypervisors', 'virtualmachines', 'vmsnapshots', 'vmreverts'];
+    const kinds = ['hypervisors', 'virtualmachines', 'vmsnapshots', 'vmreverts', 'vmsnapshotschedules'];
+    // Guarded status replaces (a racing writer gets Conflict); the others merge-patch their status.
+    const updatesStatus = new Set(['virtualmachines', 'vmsnapshotschedules']);
     for (const kind of kinds) {
       for (const verb of ['get', 'list', 'watch']) expect(cluster).toContain(`vmsnap.io/${kind}:${verb}`);
       // The status verbs are exactly the ones the code uses: rbac-usage.test.ts proves it against a real run.
-      expect(cluster).toContain(
-        `vmsnap.io/${kind}/status:${kind === 'virtualmachines' ? 'update' : 'patch'}`,
-      );
-      for (const verb of ['create', 'delete', 'deletecollection']) {
+      expect(cluster).toContain(`vmsnap.io/${kind}/status:${updatesStatus.has(kind) ? 'update' : 'patch'}`);
+      // Only the VMSnapshotSchedule controller creates and deletes objects: the VMSnapshots of its runs.
+      const writes = kind === 'vmsnapshots' ? [] : ['create', 'delete'];
+      for (const verb of [...writes, 'deletecollection']) {
         expect(cluster).not.toContain(`vmsnap.io/${kind}:${verb}`);
       }
     }
+    for (const verb of ['create', 'delete']) expect(cluster).toContain(`vmsnap.io/vmsnapshots:${verb}`);
     for (const kind of ['vmsnapshots', 'vmreverts']) {
       expect(cluster).toContain(`vmsnap.io/${kind}:patch`);
     }

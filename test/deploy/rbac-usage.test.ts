@@ -1,12 +1,15 @@
 // RBAC equals usage: the real `vmsnap operator --leader-elect` process runs every controller against the
 // embedded control plane and this machine's libvirt (hypervisor probe with a credentials Secret, VM power,
-// snapshot create and delete through its finalizer, revert, Events, the leader election Lease), while the
+// snapshot create and delete through its finalizer, revert, a schedule's run and prune, Events, the leader election
+// Lease), while the
 // control plane's audit sink records the RBAC attributes of each request it makes. The test then renders deploy/
 // with the real kubectl (offline) and fails when the ClusterRole + Role grant less than was used (the operator
 // would be forbidden in a real cluster) or more (a permission nothing uses), apart from the allow-list below.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { SCHEDULE_LABEL, VM_LABEL } from '../../src/api/vm-snapshot-schedule.ts';
 import type { AuditRecord } from '../../src/apiserver/audit/audit-record.ts';
 import type { KubeObject, ResourceType } from '../../src/apiserver/types.ts';
+import { SCHEDULED_AT_ANNOTATION } from '../../src/controllers/vmsnapshotschedule/resources.ts';
 import { installCrds } from '../../src/operator/install-crds.ts';
 import { KubeClient } from '../../src/runtime/kube-client.ts';
 import {
@@ -202,9 +205,15 @@ describe.skipIf(!hasLibvirt)('deploy/rbac grants exactly what the operator uses'
     await eventually(() => status('virtualmachines', 'db').phase === 'Running', 'db powered on', 60_000);
     await eventually(() => status('virtualmachines', 'web').phase === 'Running', 'web observed', 60_000);
 
+    // Labelled as taken by the schedule below an hour ago, so that schedule's first run makes retention prune it.
     create('vmsnapshots', {
       kind: 'VMSnapshot',
-      metadata: { name: 'before-upgrade', namespace: NAMESPACE },
+      metadata: {
+        name: 'before-upgrade',
+        namespace: NAMESPACE,
+        labels: { [SCHEDULE_LABEL]: 'every-minute', [VM_LABEL]: 'web' },
+        annotations: { [SCHEDULED_AT_ANNOTATION]: new Date(Date.now() - 3_600_000).toISOString() },
+      },
       spec: { vmName: 'web', memory: true, deletionPolicy: 'Delete' },
     });
     await eventually(
@@ -240,12 +249,31 @@ describe.skipIf(!hasLibvirt)('deploy/rbac grants exactly what the operator uses'
       );
     }
 
-    // Deletion through the finalizer: the operator deletes the libvirt snapshot, then lets the object go.
-    controlPlane.internal.delete(vmsnap('vmsnapshots'), NAMESPACE, 'before-upgrade');
+    // A schedule's run (at the next minute) creates a snapshot of web; once that is Ready, keepLast: 1 prunes
+    // before-upgrade: the operator deletes it, then its finalizer deletes the libvirt snapshot and lets it go.
+    create('vmsnapshotschedules', {
+      kind: 'VMSnapshotSchedule',
+      metadata: { name: 'every-minute', namespace: NAMESPACE },
+      spec: {
+        schedule: '* * * * *',
+        vmNames: ['web'],
+        template: { memory: true, deletionPolicy: 'Delete' },
+        retention: { keepLast: 1 },
+        startingDeadlineSeconds: 30,
+      },
+    });
+    const scheduled = () =>
+      controlPlane.internal
+        .list(vmsnap('vmsnapshots'), NAMESPACE)
+        .items.filter(
+          (s) =>
+            s.metadata.name !== 'before-upgrade' && s.metadata.labels?.[SCHEDULE_LABEL] === 'every-minute',
+        );
+    await eventually(() => scheduled().length > 0, 'the schedule took a snapshot', 75_000);
     await eventually(
       () => controlPlane.internal.get(vmsnap('vmsnapshots'), NAMESPACE, 'before-upgrade') === undefined,
-      'the VMSnapshot gone (finalizer removed)',
-      60_000,
+      'before-upgrade pruned by retention (finalizer removed)',
+      120_000,
     );
     operator.child.kill('SIGTERM');
     expect(await operator.exit).toEqual({ code: 0, signal: null });
@@ -284,6 +312,8 @@ describe.skipIf(!hasLibvirt)('deploy/rbac grants exactly what the operator uses'
       'get /secrets',
       'create events.k8s.io/events',
       'update vmsnap.io/virtualmachines/status',
+      'create vmsnap.io/vmsnapshots',
+      'delete vmsnap.io/vmsnapshots',
     ]) {
       expect(used, key).toContain(key);
     }

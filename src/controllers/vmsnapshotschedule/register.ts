@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { SCHEDULE_LABEL } from '../../api/vm-snapshot-schedule.ts';
 import { Controller } from '../../runtime/controller.ts';
+import type { ControllerMetrics } from '../../runtime/controller-metrics.ts';
 import { objectKey } from '../../runtime/object-key.ts';
 import type { Source } from '../../runtime/source.ts';
+import type { WorkQueue } from '../../runtime/work-queue.ts';
 import { labelValueFor } from '../../schedule/names.ts';
 import type { ObjectCache } from '../shared/deps.ts';
 import type { ApiObject } from '../shared/resources.ts';
@@ -16,15 +18,17 @@ export interface ScheduleControllerOptions {
   snapshots: Source<ApiObject> & ObjectCache;
   reverts: Source<ApiObject> & ObjectCache;
   logger: Logger;
-  workers?: number;
-  resyncIntervalMs?: number;
+  workers?: number | undefined;
+  resyncIntervalMs?: number | undefined;
+  metrics?: ControllerMetrics | undefined;
+  queue?: WorkQueue | undefined;
 }
 
 /**
  * The VMSnapshotSchedule controller, woken by its own changes, by its snapshots' changes (Forbid waits for them,
  * retention counts them), by VMs in its namespace (the selection may change) and by reverts (a finished one stops
- * protecting a snapshot). Between changes it requeues itself for the next run. Not started by startOperator yet:
- * see docs/schedules.md for how to wire it.
+ * protecting a snapshot). Between changes it requeues itself for the next run. startOperator starts it with the
+ * other controllers.
  */
 export function registerScheduleController(options: ScheduleControllerOptions): Controller<ApiObject> {
   const { schedules, virtualMachines, snapshots, reverts } = options;
@@ -35,6 +39,8 @@ export function registerScheduleController(options: ScheduleControllerOptions): 
     logger: options.logger,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.queue ? { queue: options.queue } : {}),
   })
     .watch(snapshots, (snapshot) => schedulesOfSnapshot(schedules, snapshot))
     .watch(virtualMachines, (vm) => schedulesInNamespace(schedules, vm.metadata.namespace))
