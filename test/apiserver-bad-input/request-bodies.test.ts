@@ -1,7 +1,7 @@
 // Malformed and mis-addressed request bodies against a real control plane over HTTPS: each must get kube's
 // Status (code, reason, a message naming the problem) and leave the store exactly as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadInputServer, GADGETS, GROUP, gadget, VERSION } from './server.ts';
+import { BadInputServer, exactly, GADGETS, GROUP, gadget, VERSION } from './server.ts';
 
 /** kube-apiserver's request body limit (3 MiB). */
 const BODY_LIMIT = 3 * 1024 * 1024;
@@ -169,12 +169,22 @@ describe('objects that do not fit the URL or the naming rules', () => {
     });
   });
 
-  it('a kind other than the URL -> 400 BadRequest naming both kinds', async () => {
+  it('a custom resource claiming another kind -> 422 Invalid under that kind (the registry validates kind)', async () => {
     const other = { ...gadget('other-kind'), kind: 'Widget' };
-    await server.expectRefused(post(other), {
-      code: 400,
-      reason: 'BadRequest',
-      message: /^the kind in the data \(Widget\) does not match the expected kind \(Gadget\)$/,
+    const status = await server.expectRefused(post(other), {
+      code: 422,
+      reason: 'Invalid',
+      message: exactly(
+        `Widget.${GROUP} "other-kind" is invalid: kind: Invalid value: "Widget": must be Gadget`,
+      ),
+    });
+    expect(status.details).toEqual({
+      name: 'other-kind',
+      group: GROUP,
+      kind: 'Widget',
+      causes: [
+        { reason: 'FieldValueInvalid', message: 'Invalid value: "Widget": must be Gadget', field: 'kind' },
+      ],
     });
   });
 
@@ -217,5 +227,108 @@ describe('objects that do not fit the URL or the naming rules', () => {
       reason: 'NotFound',
       message: /^namespaces "no-such-namespace" not found$/,
     });
+  });
+});
+
+// Custom resources are decoded as unstructured objects, which take kind and apiVersion from the body alone; built-in
+// kinds are decoded into their Go type, which supplies both. Messages as kube-apiserver words them (apiserver
+// transformDecodeError around apimachinery's missing-kind error; the strict decoder runs unless
+// fieldValidation=Ignore).
+describe('custom resources without kind or apiVersion', () => {
+  /** The strict decoder's refusal: the body as sent, then apiserver's 30-byte summary of it. */
+  const unrecognized = (body: string, summary: string) =>
+    exactly(
+      `the object provided is unrecognized (must be of type Gadget): Object 'Kind' is missing in '${body}' (${summary})`,
+    );
+  const bodyWithout = (...fields: string[]) =>
+    JSON.stringify(
+      Object.fromEntries(Object.entries(gadget('typeless')).filter(([key]) => !fields.includes(key))),
+    );
+
+  it('POST without kind and apiVersion -> 400 BadRequest, the body quoted and summarized', async () => {
+    const body = bodyWithout('kind', 'apiVersion');
+    await server.expectRefused(post(body), {
+      code: 400,
+      reason: 'BadRequest',
+      message: unrecognized(body, `${body.slice(0, 30)} ...`),
+    });
+  });
+
+  it('the same with fieldValidation=Ignore (the lenient decoder) -> 400 in its words', async () => {
+    const body = bodyWithout('kind', 'apiVersion');
+    await server.expectRefused(
+      () => server.send(`${GADGETS}?fieldValidation=Ignore`, { method: 'POST', body }),
+      {
+        code: 400,
+        reason: 'BadRequest',
+        message: exactly(
+          `Gadget in version "${VERSION}" cannot be handled as a Gadget: Object 'Kind' is missing in '${body}'`,
+        ),
+      },
+    );
+  });
+
+  it('a YAML body without kind -> 400, the YAML quoted and summarized in hex (it does not start with "{")', async () => {
+    const yaml = `apiVersion: ${GROUP}/${VERSION}\nmetadata:\n  name: typeless\nspec:\n  size: 1\n`;
+    await server.expectRefused(post(yaml, 'application/yaml'), {
+      code: 400,
+      reason: 'BadRequest',
+      message: unrecognized(yaml, `${Buffer.from(yaml).subarray(0, 30).toString('hex')} ...`),
+    });
+  });
+
+  it('an empty kind is a missing kind', async () => {
+    const body = JSON.stringify({ ...gadget('typeless'), kind: '' });
+    await server.expectRefused(post(body), {
+      code: 400,
+      reason: 'BadRequest',
+      message:
+        /^the object provided is unrecognized \(must be of type Gadget\): Object 'Kind' is missing in '/,
+    });
+  });
+
+  it('PUT without kind -> the same 400', async () => {
+    const current = (await server.send(`${GADGETS}/seed-a`)).body;
+    const { kind: _kind, ...rest } = current;
+    const body = JSON.stringify(rest);
+    await server.expectRefused(() => server.send(`${GADGETS}/seed-a`, { method: 'PUT', body }), {
+      code: 400,
+      reason: 'BadRequest',
+      message: unrecognized(body, `${body.slice(0, 30)} ...`),
+    });
+  });
+
+  it('a kind without apiVersion -> 400, the empty API version does not match the URL', async () => {
+    await server.expectRefused(post(bodyWithout('apiVersion')), {
+      code: 400,
+      reason: 'BadRequest',
+      message: exactly(
+        `the API version in the data () does not match the expected API version (${GROUP}/${VERSION})`,
+      ),
+    });
+  });
+
+  it('a kind without apiVersion and fieldValidation=Ignore -> 500 (kube types the object in its registry)', async () => {
+    await server.expectRefused(
+      () =>
+        server.send(`${GADGETS}?fieldValidation=Ignore`, { method: 'POST', body: bodyWithout('apiVersion') }),
+      {
+        code: 500,
+        reason: 'InternalError',
+        message: exactly(
+          "Internal error occurred: Object 'apiVersion' is missing in 'object has no apiVersion field'",
+        ),
+      },
+    );
+  });
+
+  it('a built-in kind without kind and apiVersion is created: its Go type supplies both', async () => {
+    const created = await server.send('/api/v1/namespaces/default/configmaps', {
+      method: 'POST',
+      body: { metadata: { name: 'typeless' }, data: { a: 'b' } },
+    });
+    expect(created.status, created.raw).toBe(201);
+    expect(created.body).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'b' } });
+    await server.send('/api/v1/namespaces/default/configmaps/typeless', { method: 'DELETE' });
   });
 });

@@ -49,6 +49,11 @@ export function gadget(name: string, size = 1): Record<string, unknown> {
   return { apiVersion: `${GROUP}/${VERSION}`, kind: 'Gadget', metadata: { name }, spec: { size } };
 }
 
+/** A pattern matching `text` and nothing else: for messages asserted to the letter. */
+export function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
 /** Decoded response JSON: tests index into it freely and assert on what they find. */
 // biome-ignore lint/suspicious/noExplicitAny: test-side JSON of any shape
 export type Json = any;

@@ -1,7 +1,7 @@
 // Updates and patches that must be refused, against a real control plane over HTTPS: kube's Status, and the
 // stored object untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadInputServer, GADGETS } from './server.ts';
+import { BadInputServer, exactly, GADGETS, GROUP, VERSION } from './server.ts';
 
 let server: BadInputServer;
 beforeAll(async () => {
@@ -170,5 +170,80 @@ describe('updates', () => {
       reason: 'NotFound',
       message: /^gadgets\.badinput\.vmsnap\.io "ghost" not found$/,
     });
+  });
+});
+
+// kube decodes the patched object of a custom resource as it decodes a body (see request-bodies.test.ts): it has to
+// keep kind and apiVersion.
+describe('patches that take kind or apiVersion away from a custom resource', () => {
+  it('a JSON patch removing kind -> 422 Invalid on "patch", quoting the patched object as Go encodes it', async () => {
+    const live = (await server.send(`${GADGETS}/seed-a`)).body;
+    const status = await server.expectRefused(
+      patch(`${GADGETS}/seed-a`, 'application/json-patch+json', [{ op: 'remove', path: '/kind' }]),
+      { code: 422, reason: 'Invalid', message: /^ "" is invalid: patch: Invalid value: "/ },
+    );
+    const [, quoted, data] =
+      /^ "" is invalid: patch: Invalid value: (".*"): Object 'Kind' is missing in '(.*)'$/s.exec(
+        status.message,
+      ) ?? [];
+    const patchedJson = JSON.parse(quoted!) as string;
+    expect(data).toBe(patchedJson);
+    const { kind: _kind, ...withoutKind } = live;
+    expect(JSON.parse(patchedJson)).toEqual(withoutKind);
+    // encoding/json sorts map keys: the object's own keys come out in order.
+    expect(patchedJson.startsWith('{"apiVersion":')).toBe(true);
+    expect(status.details).toEqual({
+      causes: [
+        {
+          reason: 'FieldValueInvalid',
+          message: status.message.replace(/^ "" is invalid: patch: /, ''),
+          field: 'patch',
+        },
+      ],
+    });
+  });
+
+  it('a merge patch setting kind to null -> the same 422', async () => {
+    await server.expectRefused(patch(`${GADGETS}/seed-a`, 'application/merge-patch+json', { kind: null }), {
+      code: 422,
+      reason: 'Invalid',
+      message: /^ "" is invalid: patch: Invalid value: ".*": Object 'Kind' is missing in '\{"apiVersion":/s,
+    });
+  });
+
+  it('a merge patch removing apiVersion -> 500 (the registry cannot type the object)', async () => {
+    await server.expectRefused(
+      patch(`${GADGETS}/seed-a`, 'application/merge-patch+json', { apiVersion: null }),
+      {
+        code: 500,
+        reason: 'InternalError',
+        message: exactly(
+          "Internal error occurred: Object 'apiVersion' is missing in 'object has no apiVersion field'",
+        ),
+      },
+    );
+  });
+
+  it('a merge patch changing kind or apiVersion -> 422 Invalid from the registry, not the URL check', async () => {
+    await server.expectRefused(
+      patch(`${GADGETS}/seed-a`, 'application/merge-patch+json', { kind: 'Widget' }),
+      {
+        code: 422,
+        reason: 'Invalid',
+        message: exactly(
+          `Widget.${GROUP} "seed-a" is invalid: kind: Invalid value: "Widget": must be Gadget`,
+        ),
+      },
+    );
+    await server.expectRefused(
+      patch(`${GADGETS}/seed-a`, 'application/merge-patch+json', { apiVersion: `${GROUP}/v9` }),
+      {
+        code: 422,
+        reason: 'Invalid',
+        message: exactly(
+          `Gadget.${GROUP} "seed-a" is invalid: apiVersion: Invalid value: "${GROUP}/v9": must be ${GROUP}/${VERSION}`,
+        ),
+      },
+    );
   });
 });

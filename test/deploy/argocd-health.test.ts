@@ -2,14 +2,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { STATUS_FIXTURES, type VmsnapKind } from '../observability/status-fixtures.ts';
+import { argocdKey, healthCheckFileName, PATCH_FILE } from '../../scripts/argocd-health/render.ts';
+import { KINDS, type Kind } from '../../src/api/group.ts';
+import { kstatus } from '../../src/runtime/conditions.ts';
+import { cliUtilsKstatus } from '../observability/cli-utils-kstatus.ts';
+import { STATUS_FIXTURES } from '../observability/status-fixtures.ts';
 import { runHealthScript } from './lua-health-check.ts';
+import { SCHEDULE_FIXTURES } from './schedule-status-fixtures.ts';
 
 const ARGOCD_DIR = join(import.meta.dirname, '../../deploy/argocd');
-const KINDS: readonly VmsnapKind[] = ['Hypervisor', 'VirtualMachine', 'VMSnapshot', 'VMRevert'];
-const script = (kind: VmsnapKind) => readFileSync(join(ARGOCD_DIR, `vmsnap.io_${kind}.lua`), 'utf8');
+const script = (kind: Kind) => readFileSync(join(ARGOCD_DIR, healthCheckFileName(kind)), 'utf8');
 
-describe.each(STATUS_FIXTURES)('Argo CD health of $kind $title', (fixture) => {
+const FIXTURES = [
+  ...STATUS_FIXTURES,
+  ...SCHEDULE_FIXTURES.map((fixture) => ({ ...fixture, kind: 'VMSnapshotSchedule' as const })),
+];
+
+describe.each(FIXTURES)('Argo CD health of $kind $title', (fixture) => {
   it(`is ${fixture.argo}`, () => {
     const health = runHealthScript(script(fixture.kind), fixture.object);
     expect(health.status).toBe(fixture.argo);
@@ -18,21 +27,25 @@ describe.each(STATUS_FIXTURES)('Argo CD health of $kind $title', (fixture) => {
   });
 });
 
+// The other kinds' fixtures are checked against kstatus in test/observability; these are only used here.
+describe.each(SCHEDULE_FIXTURES)('kstatus of VMSnapshotSchedule $title', (fixture) => {
+  it(`is ${fixture.kstatus}, by the runtime's helper and by cli-utils' rules`, () => {
+    expect(cliUtilsKstatus(fixture.object)).toBe(fixture.kstatus);
+    expect(kstatus(fixture.object)).toBe(fixture.kstatus);
+  });
+});
+
 describe('Argo CD health checks', () => {
   it('ships one check per kind in the argocd-cm patch, identical to the .lua files', () => {
-    const patch = load(readFileSync(join(ARGOCD_DIR, 'argocd-cm-patch.yaml'), 'utf8')) as {
+    const patch = load(readFileSync(join(ARGOCD_DIR, PATCH_FILE), 'utf8')) as {
       kind: string;
       metadata: { name: string; namespace: string };
       data: Record<string, string>;
     };
     expect(patch.kind).toBe('ConfigMap');
     expect(patch.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
-    expect(Object.keys(patch.data).sort()).toEqual(
-      KINDS.map((kind) => `resource.customizations.health.vmsnap.io_${kind}`).sort(),
-    );
-    for (const kind of KINDS) {
-      expect(patch.data[`resource.customizations.health.vmsnap.io_${kind}`]).toBe(script(kind));
-    }
+    expect(Object.keys(patch.data).sort()).toEqual(KINDS.map(argocdKey).sort());
+    for (const kind of KINDS) expect(patch.data[argocdKey(kind)], kind).toBe(script(kind));
   });
 
   it('reports a Lua error instead of a status for a script that breaks', () => {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { argocdKey } from '../../scripts/argocd-health/render.ts';
+import { KINDS } from '../../src/api/group.ts';
 import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import { type Manifest, REPO, renderDeploy } from './rendered-manifests.ts';
@@ -75,8 +77,8 @@ describe('deploy/ against the embedded control plane', () => {
       data: Record<string, string>;
     };
     expect(cm.data.url).toBe('https://argocd.example.com');
-    for (const kind of ['Hypervisor', 'VirtualMachine', 'VMSnapshot', 'VMRevert']) {
-      expect(cm.data[`resource.customizations.health.vmsnap.io_${kind}`]).toMatch(/^-- Argo CD health check/);
+    for (const kind of KINDS) {
+      expect(cm.data[argocdKey(kind)], kind).toMatch(/^-- Argo CD health check for vmsnap.io\//);
     }
   });
 });

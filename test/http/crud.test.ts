@@ -277,8 +277,12 @@ describe('request checks', () => {
     expect(version.body.message).toBe(
       'the API version in the data (example.com/v2) does not match the expected API version (example.com/v1)',
     );
+    // A custom resource claiming another kind fails the registry's validation under the kind it claims (kube).
     const kind = await call(h, 'POST', WIDGETS, { ...widget('v'), kind: 'Gizmo' });
-    expect(kind.status).toBe(400);
+    expect(kind.status).toBe(422);
+    expect(kind.body.message).toBe(
+      'Gizmo.example.com "v" is invalid: kind: Invalid value: "Gizmo": must be Widget',
+    );
     const ns = await call(h, 'POST', WIDGETS, widget('v', {}, { metadata: { namespace: 'other' } }));
     expect(ns.status).toBe(400);
     expect(ns.body.message).toBe(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { behaviorFor } from '../builtins/index.ts';
 import { errors } from '../errors.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../types.ts';
+import { checkCustomBodyTypeMeta } from '../unstructured-type-meta.ts';
 import { negotiate, type ResponseFormat } from './content-negotiation.ts';
 import { findDuplicateFields } from './duplicate-fields.ts';
 import { filterFromQuery } from './object-filter.ts';
@@ -157,14 +158,14 @@ export class ResourceVerbs {
   async #create({ req, res, target, query }: Request): Promise<void> {
     const format = negotiate(req.headers.accept, false);
     const request = writeRequest(req, target, query);
-    const body = await this.#objectBody(req, request);
+    const body = await this.#objectBody(req, request, target.type);
     respondWrite(res, this.#service.create(target.type, target.namespace, body, request), format);
   }
 
   async #update({ req, res, target, query }: Request): Promise<void> {
     const format = negotiate(req.headers.accept, false);
     const request = writeRequest(req, target, query);
-    const body = await this.#objectBody(req, request);
+    const body = await this.#objectBody(req, request, target.type);
     const outcome = this.#service.update(target.type, target.namespace, target.name ?? '', body, request);
     respondWrite(res, outcome, format);
   }
@@ -218,11 +219,19 @@ export class ResourceVerbs {
     writeObject(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: {}, items });
   }
 
-  /** A create/update body; records its duplicate fields in `request` when fieldValidation reports them. */
-  async #objectBody(req: IncomingMessage, request: WriteRequest): Promise<Record<string, unknown>> {
+  /**
+   * A create/update body, refused as kube's decoder refuses it (a custom resource without kind or apiVersion
+   * included); records its duplicate fields in `request` when fieldValidation reports them.
+   */
+  async #objectBody(
+    req: IncomingMessage,
+    request: WriteRequest,
+    type: ResourceType,
+  ): Promise<Record<string, unknown>> {
     const raw = await readBody(req, this.#maxBodyBytes);
     const format = bodyFormatOf(req.headers['content-type']);
     const body = requireObjectBody(decodeBody(raw, format));
+    checkCustomBodyTypeMeta(body, raw, format, type, request.fieldValidation);
     // Only JSON gets past its decoder with duplicate keys (js-yaml refuses them); the scan costs a pass, so
     // it runs only when the answer is used.
     if (format === 'json' && request.fieldValidation !== 'Ignore')

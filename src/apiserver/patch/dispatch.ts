@@ -8,6 +8,7 @@ import {
   YAML_PARSER_MAX_DEPTH,
 } from '../schema/json-limits.ts';
 import { apiVersionOf, type KubeObject } from '../types.ts';
+import { checkCustomTypeMetaMatches, checkPatchedTypeMeta } from '../unstructured-type-meta.ts';
 import { patchTypeOf } from './content-types.ts';
 import { isPlainObject, mergePatch } from './json-merge-patch.ts';
 import { jsonPatch } from './json-patch.ts';
@@ -87,6 +88,9 @@ export function applyPatch(
         message: `Invalid value: "the patched object": exceeded max depth of ${MAX_NESTING_DEPTH}`,
       },
     ]);
+  // kube decodes the patched object as it decodes a body: a custom resource has to keep its kind and apiVersion.
+  checkPatchedTypeMeta(patched, ctx.type);
+  checkCustomTypeMetaMatches(patched, ctx.type);
   return trackUpdate(live, patched as KubeObject, ctx.manager, ctx.type, ctx.subresource, ctx.now);
 }
 
