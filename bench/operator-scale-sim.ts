@@ -19,7 +19,7 @@ import { KubeClient } from '../src/runtime/kube-client.ts';
 import { makeDataDir, removeDataDir, startChildControlPlane } from './lib/child-control-plane.ts';
 import { startLineChild } from './lib/line-child.ts';
 import type { SimOperatorConfig } from './lib/operator-sim-child.ts';
-import { residentMiB } from './lib/proc-status.ts';
+import { cpuMs, residentMiB } from './lib/proc-status.ts';
 import { fmt } from './lib/stats.ts';
 
 const vmCount = Number(process.argv[2] ?? 200);
@@ -155,8 +155,13 @@ async function main(): Promise<void> {
     );
 
     const revisionBefore = await storeRevision();
+    // CPU time used is the steadier figure on a shared machine: wall time stretches with everyone else's load.
+    const operatorCpuBefore = await cpuMs(operatorPid);
+    const controlPlaneCpuBefore = await cpuMs(controlPlane.pid);
     let rssPeak = rssBefore;
+    const loads: number[] = [];
     const sampler = setInterval(async () => {
+      loads.push(loadavg()[0] ?? 0);
       rssPeak = Math.max(rssPeak, await residentMiB(operatorPid).catch(() => 0));
     }, 1000);
     const snapshots: Array<{ name: string; vm: string }> = [];
@@ -208,6 +213,8 @@ async function main(): Promise<void> {
     }
     clearInterval(sampler);
     const revisionAfter = await storeRevision();
+    const operatorCpu = (await cpuMs(operatorPid)) - operatorCpuBefore;
+    const controlPlaneCpu = (await cpuMs(controlPlane.pid)) - controlPlaneCpuBefore;
     const rssAfter = await residentMiB(operatorPid);
     const heapAfter = await operator.request<NodeJS.MemoryUsage>('memory');
     const cpRss = await residentMiB(controlPlane.pid);
@@ -216,7 +223,7 @@ async function main(): Promise<void> {
 
     const writes = revisionAfter - revisionBefore;
     console.log(
-      `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average at the end ${fmt(loadavg()[0] ?? 0, 1)}; ` +
+      `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average (1 min) during the run ${fmt(Math.min(...loads), 1)}-${fmt(Math.max(...loads), 1)}; ` +
         `${vms.length} VMs on ${hostCount} sim hosts (maxConcurrentOperations 2), ${snapshotsPerVm} memory snapshots each, operator workers ${workers}, ` +
         `sim latencies ${JSON.stringify(LATENCY_MS)} ms\n`,
     );
@@ -251,6 +258,10 @@ async function main(): Promise<void> {
         `| API writes so far (store revisions, incl. the client's ${total} creates) / Ready snapshots | ${writes} / ${readyCount} = ${fmt(writes / Math.max(1, readyCount), 2)} (writes for unfinished snapshots included) |`,
       );
     }
+    const done = finished ? total : Math.max(1, readyCount);
+    console.log(
+      `| CPU per Ready snapshot: operator / control plane (ms) | ${fmt(operatorCpu / done, 1)} / ${fmt(controlPlaneCpu / done, 1)} |`,
+    );
     console.log(
       `| createSnapshot calls on the sim hosts | ${stats.reduce((n, s) => n + s.createSnapshot, 0)} |`,
     );

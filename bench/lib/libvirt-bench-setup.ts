@@ -76,6 +76,7 @@ export function printVirshCalls(calls: VirshCall[], wallStart: number): void {
       .map((a) => (a.length > 40 ? `${a.slice(0, 37)}...` : a))
       .join(' ')
       .replaceAll('|', '\\|');
-    console.log(`| ${call.start - wallStart} | ${call.end - call.start} | ${shown} |`);
+    const via = call.session ? ' (read session)' : '';
+    console.log(`| ${call.start - wallStart} | ${call.end - call.start} | ${shown}${via} |`);
   }
 }

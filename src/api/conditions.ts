@@ -13,6 +13,8 @@ export const ConditionType = {
   Stalled: 'Stalled',
   Snapshotting: 'Snapshotting',
   Reverting: 'Reverting',
+  /** Hypervisor: False (a warning) while spec.insecureSkipTLSVerify turns certificate checks off. */
+  TLSVerified: 'TLSVerified',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -29,6 +31,9 @@ export const Reason = {
   Connected: 'Connected',
   ConnectionFailed: 'ConnectionFailed',
   CredentialsNotFound: 'CredentialsNotFound',
+  AuthenticationFailed: 'AuthenticationFailed',
+  TLSVerificationFailed: 'TLSVerificationFailed',
+  TLSVerificationSkipped: 'TLSVerificationSkipped',
 
   // VirtualMachine.
   HypervisorNotFound: 'HypervisorNotFound',
@@ -65,6 +70,9 @@ export const Reason = {
   Suspended: 'Suspended',
   InvalidSchedule: 'InvalidSchedule',
   WaitingForPreviousRun: 'WaitingForPreviousRun',
+  NoVMsSelected: 'NoVMsSelected',
+  PruningForLimit: 'PruningForLimit',
+  StartingDeadlineExceeded: 'StartingDeadlineExceeded',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

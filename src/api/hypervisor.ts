@@ -42,6 +42,13 @@ export const hypervisorSpecSchema = z
       .max(64)
       .default(DEFAULT_MAX_CONCURRENT_OPERATIONS)
       .describe('How many snapshot and revert operations may run at once on this host.'),
+    insecureSkipTLSVerify: z
+      .boolean()
+      .default(false)
+      .describe(
+        "vsphere: do not verify the endpoint's TLS certificate (labs only; anyone on the path can impersonate " +
+          'it). Shown as the condition TLSVerified=False. Prefer ca.crt in the credentials Secret.',
+      ),
   })
   .describe('How to reach the hypervisor.');
 
@@ -50,6 +57,14 @@ export const hypervisorCapabilitiesSchema = z
     memorySnapshots: z.boolean().optional().describe('Snapshots can include memory and device state.'),
     quiesce: z.boolean().optional().describe('Guest filesystems can be frozen through a guest agent.'),
     revertExternal: z.boolean().optional().describe('Reverting to external (non-internal) snapshots works.'),
+    maxSnapshotsPerVM: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The endpoint's own limit of snapshots per VM (vSphere: 32 per chain); absent = none. The default of " +
+          "each VirtualMachine's spec.maxSnapshots.",
+      ),
   })
   .describe('What the endpoint supports, as probed (never assumed).');
 
@@ -83,6 +98,7 @@ export interface HypervisorSpec {
   uri: string;
   credentialsSecretRef: SecretReference | undefined;
   maxConcurrentOperations: number;
+  insecureSkipTLSVerify: boolean;
 }
 
 /** The status as last written; controllers write back the wire form (HypervisorStatusWire). */
@@ -107,6 +123,7 @@ export function parseHypervisor(input: unknown): Result<Hypervisor> {
       uri: spec.uri,
       credentialsSecretRef: spec.credentialsSecretRef,
       maxConcurrentOperations: spec.maxConcurrentOperations,
+      insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
     },
     status: { ...status, conditions: status?.conditions ?? [] },
   });

@@ -113,8 +113,10 @@ export const vmSnapshotScheduleSpecSchema = z
       .min(1)
       .optional()
       .describe(
-        'A run not started within this many seconds of its time is skipped and counted in missedRuns. ' +
-          'Absent: a late run is always taken (only the most recent one of several missed runs).',
+        'A run not started within this many seconds of its time is skipped and counted in missedRuns; a VM ' +
+          'whose snapshot cannot start within it of its spread slot (held by another operation, at its ' +
+          'maxSnapshots) is skipped for that run. Absent: a late run is always taken (only the most recent ' +
+          'one of several missed runs).',
       ),
     concurrencyPolicy: z
       .enum(CONCURRENCY_POLICIES)

@@ -69,7 +69,10 @@ export const vmSnapshotStatusSchema = z
     parent: z
       .string()
       .optional()
-      .describe('The VMSnapshot that was current on the VM when this one was taken ("" if none).'),
+      .describe(
+        'The VMSnapshot that was current on the VM when this one was taken ("" if none). When that one is ' +
+          'deleted, this one re-attaches to its parent, as libvirt and vSphere re-attach hypervisor snapshots.',
+      ),
     memory: z.boolean().optional().describe('Whether memory was actually captured.'),
     vmPhase: vmPhaseSchema.optional().describe("The VM's phase when the snapshot was taken."),
     creationTime: timestamp.optional().describe('When the hypervisor created the snapshot (RFC 3339).'),

@@ -25,7 +25,7 @@ export interface VmView {
   phase: VmPhase | undefined;
   hold: HoldView | undefined;
   currentSnapshot: string | undefined;
-  /** spec.maxSnapshots; undefined = no limit of vmsnap's own (the driver may still have one). */
+  /** spec.maxSnapshots; undefined = the hypervisor's own limit applies (capabilities.maxSnapshotsPerVM), if any. */
   maxSnapshots?: number | undefined;
 }
 
@@ -34,7 +34,12 @@ export interface HypervisorView {
   ready: boolean;
   notReadyMessage?: string;
   maxConcurrentOperations: number;
-  capabilities: { memorySnapshots: boolean; quiesce: boolean };
+  capabilities: {
+    memorySnapshots: boolean;
+    quiesce: boolean;
+    /** The driver's per-VM snapshot limit (status.capabilities.maxSnapshotsPerVM); undefined = none. */
+    maxSnapshotsPerVM?: number | undefined;
+  };
 }
 
 export type SnapshotPhase = 'Pending' | 'InProgress' | 'Ready' | 'Failed' | 'Deleting';

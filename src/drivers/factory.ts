@@ -4,7 +4,7 @@
 
 import { DriverError } from './errors.ts';
 import { LibvirtDriver } from './libvirt/libvirt-driver.ts';
-import type { DriverConnection, DriverFactory, HypervisorDriver } from './port.ts';
+import type { DriverConnection, DriverContext, DriverFactory, HypervisorDriver } from './port.ts';
 import type { SimHypervisor } from './sim/sim-hypervisor.ts';
 import { createVsphereDriver } from './vsphere/connection.ts';
 
@@ -16,9 +16,9 @@ export interface DriverFactoryOptions {
 }
 
 export function createDriverFactory(options: DriverFactoryOptions = {}): DriverFactory {
-  return (connection: DriverConnection): HypervisorDriver => {
+  return (connection: DriverConnection, context: DriverContext = {}): HypervisorDriver => {
     const extra = options.extra?.[connection.driver];
-    if (extra) return extra(connection);
+    if (extra) return extra(connection, context);
     switch (connection.driver) {
       case 'libvirt':
         return new LibvirtDriver({
@@ -28,7 +28,7 @@ export function createDriverFactory(options: DriverFactoryOptions = {}): DriverF
       case 'sim':
         return simDriver(connection.uri, options.simHosts);
       case 'vsphere':
-        return createVsphereDriver(connection);
+        return createVsphereDriver(connection, context);
       default:
         throw new DriverError('Unsupported', `no driver named '${connection.driver}' in this build`, {
           retryable: false,

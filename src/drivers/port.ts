@@ -11,6 +11,8 @@
 // - A snapshot is not a VM state: snapshot calls never leave the VM in a different power state than they
 //   found it, except revertTo, whose end state the caller chooses.
 
+import type { SnapshotTaskJournal } from './snapshot-task-journal.ts';
+
 export { DriverError, type DriverErrorReason, isDriverError } from './errors.ts';
 
 /** The VM's lifecycle phase as the hypervisor reports it. Never "Snapshotting" or "Reverting". */
@@ -79,7 +81,8 @@ export interface CreateSnapshotRequest {
   quiesce: boolean;
   /**
    * false: the caller knows no earlier attempt of this request can have reached the hypervisor (the VMSnapshot
-   * controller records InProgress before every call, so a snapshot not yet InProgress was never tried), and the
+   * controller takes the VM's hold before every call and keeps it until the snapshot is done, so an attempt
+   * right after taking the hold is the first), and the
    * driver may skip looking for what such an attempt left behind (libvirt: its own snapshot record and an orphan
    * tag in the disk image, two round trips). Omitted or true: look, as after a crash. A foreign snapshot holding
    * the name still fails with SnapshotNameConflict either way.
@@ -218,9 +221,17 @@ export interface DriverConnection {
    * `kubernetes.io/ssh-auth` Secret.
    */
   credentials?: Readonly<Record<string, string>>;
+  /** Hypervisor.spec.insecureSkipTLSVerify: a TLS-speaking driver (vsphere) does not verify the endpoint. */
+  insecureSkipTLSVerify?: boolean;
 }
 
-export type DriverFactory = (connection: DriverConnection) => HypervisorDriver;
+/** What the operator hands every driver it builds, beyond the connection (all optional). */
+export interface DriverContext {
+  /** Persists hypervisor tasks of snapshots in flight across operator restarts (./snapshot-task-journal.ts). */
+  snapshotTaskJournal?: SnapshotTaskJournal;
+}
+
+export type DriverFactory = (connection: DriverConnection, context?: DriverContext) => HypervisorDriver;
 
 /**
  * Names vmsnap accepts for snapshots it creates: short ASCII that every hypervisor stores safely

@@ -17,8 +17,8 @@ export class ObservedOperationSlots extends OperationSlots {
     this.#observer = observer;
   }
 
-  override tryAcquire(hypervisor: string, operationKey: string, limit: number): boolean {
-    const acquired = super.tryAcquire(hypervisor, operationKey, limit);
+  override tryAcquire(hypervisor: string, operationKey: string, limit: number, onFree?: () => void): boolean {
+    const acquired = super.tryAcquire(hypervisor, operationKey, limit, onFree);
     if (acquired) this.#observer.operationsInFlight(hypervisor, this.inFlight(hypervisor));
     return acquired;
   }

@@ -12,6 +12,7 @@ import {
   VM_REVERTS,
   VM_SNAPSHOTS,
 } from '../controllers/shared/resources.ts';
+import { VMSnapshotTaskJournal } from '../controllers/shared/vmsnapshot-task-journal.ts';
 import { virtualMachineReconciler } from '../controllers/virtualmachine/reconciler.ts';
 import { registerRevertController, vmsHeldByRevert } from '../controllers/vmrevert/register.ts';
 import { vmSnapshotReconciler } from '../controllers/vmsnapshot/reconciler.ts';
@@ -113,7 +114,12 @@ export function prepareOperator(options: OperatorOptions): PreparedOperator {
   const informers = [hypervisors, virtualMachines, snapshots, reverts, schedules];
   const enabled = new Set<ControllerName>(options.controllers ?? CONTROLLER_NAMES);
 
-  const pool = new DriverPool({ factory: options.driverFactory, readSecret: secretReader(client) });
+  const pool = new DriverPool({
+    factory: options.driverFactory,
+    readSecret: secretReader(client),
+    // vSphere's snapshot tasks outlive a killed operator: their ids are kept on the VMSnapshot until they end.
+    context: { snapshotTaskJournal: new VMSnapshotTaskJournal(client, snapshots) },
+  });
   const deps: ControllerDeps = {
     client,
     statusWriter: new StatusWriter(client),
@@ -169,16 +175,19 @@ export function prepareOperator(options: OperatorOptions): PreparedOperator {
           .watch(reverts, (revert) => vmsHeldByRevert(virtualMachines, revert)),
         virtualMachines,
       ],
-      vmsnapshot: () => [
-        new Controller({
+      vmsnapshot: () => {
+        // Late-bound: the reconciler is built before the controller whose queue it wakes (slot waiters).
+        let controller: Controller<ApiObject> | undefined;
+        const wake = (key: string) => controller?.enqueue(key);
+        controller = new Controller({
           ...common('vmsnapshot'),
           primary: snapshots,
-          reconcile: vmSnapshotReconciler({ ...deps, slots }),
+          reconcile: vmSnapshotReconciler({ ...deps, slots, wake }),
         })
           .watch(virtualMachines, (vm) => snapshotsOfVm(snapshots, vm))
-          .watch(hypervisors, (hv) => snapshotsOnHypervisor(virtualMachines, snapshots, hv)),
-        snapshots,
-      ],
+          .watch(hypervisors, (hv) => snapshotsOnHypervisor(virtualMachines, snapshots, hv));
+        return [controller, snapshots];
+      },
       vmrevert: () => [
         registerRevertController({
           ...common('vmrevert'),

@@ -1,7 +1,8 @@
 // How a change of one kind wakes the reconcilers of another: each function names the primary keys that depend
 // on the changed object, read from the informer caches.
 import type { ObjectCache } from '../controllers/shared/deps.ts';
-import type { ApiObject } from '../controllers/shared/resources.ts';
+import { type ApiObject, SNAPSHOT_FINALIZER } from '../controllers/shared/resources.ts';
+import { oldestWaitingForHold } from '../controllers/vmsnapshot/hold-queue.ts';
 import { objectKey } from '../runtime/object-key.ts';
 
 /** A string field of the object's spec, or undefined. */
@@ -24,24 +25,26 @@ export function vmsOnHypervisor(vms: ObjectCache, hypervisor: ApiObject): string
 /**
  * The VMSnapshots a VM change can move. While the VM is held, only the holder (and snapshots being deleted) can
  * act: the others would just re-read both objects to find the hold still there, so with N snapshots queued on
- * one VM every hold or status write of the VM woke N-1 idle reconciles. Once the hold is gone every snapshot that
- * still has work to do (waiting, in flight, being deleted) is woken; one of them wins the next hold. Ready and
- * Failed snapshots are left out, so a VM with many kept snapshots does not wake them all on every status change.
- * A waiting snapshot still looks again on its own timer (WAIT_REQUEUE_MS, its failureDeadline).
+ * one VM every hold or status write of the VM woke N-1 idle reconciles. Once the hold is gone, the oldest
+ * unfinished snapshot is woken (it takes the hold next: see oldestWaitingForHold for why not all of them), and
+ * every snapshot being deleted. Ready and Failed snapshots are left out, so a VM with many kept snapshots does
+ * not wake them all on every status change. A waiting snapshot still looks again on its own timer
+ * (WAIT_REQUEUE_MS, its failureDeadline).
  */
 export function snapshotsOfVm(snapshots: ObjectCache, vm: ApiObject): string[] {
   const { name, namespace } = vm.metadata;
   const holder = holderName(vm);
-  return snapshots
+  const keys = snapshots
     .list()
     .filter(
       (s) =>
         s.metadata.namespace === namespace &&
         specString(s, 'vmName') === name &&
-        (s.metadata.name === holder ||
-          (holder === undefined ? hasWorkToDo(s) : Boolean(s.metadata.deletionTimestamp))),
+        (s.metadata.name === holder || Boolean(s.metadata.deletionTimestamp)),
     )
     .map(objectKey);
+  const next = holder === undefined ? oldestWaitingForHold(snapshots, namespace, name) : undefined;
+  return next ? [...keys, objectKey(next)] : keys;
 }
 
 function hasWorkToDo(snapshot: ApiObject): boolean {
@@ -73,9 +76,15 @@ export function snapshotsOnHypervisor(
 export function vmsOfSnapshot(vms: ObjectCache, snapshot: ApiObject): string[] {
   const { namespace, name } = snapshot.metadata;
   if (!snapshot.metadata.deletionTimestamp) return [];
+  // A snapshot whose finalizer is off is gone (its last event): its VM lists its snapshot tree again, where a
+  // retained snapshot now shows as such. One wake per deleted snapshot.
+  const gone = !(snapshot.metadata.finalizers ?? []).includes(SNAPSHOT_FINALIZER);
+  const vmName = gone ? specString(snapshot, 'vmName') : undefined;
   return vms
     .list()
-    .filter((vm) => vm.metadata.namespace === namespace && holderName(vm) === name)
+    .filter(
+      (vm) => vm.metadata.namespace === namespace && (holderName(vm) === name || vm.metadata.name === vmName),
+    )
     .map(objectKey);
 }
 

@@ -7,7 +7,8 @@ import {
   type ReconcileOutcome,
 } from './controller-metrics.ts';
 import { type KeyedObject, objectKey } from './object-key.ts';
-import type { Source } from './source.ts';
+import type { ChangeType, Source } from './source.ts';
+import { onlyStatusChanged } from './status-only-change.ts';
 import { TerminalError } from './terminal-error.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -76,6 +77,10 @@ export class Controller<T extends KeyedObject> {
   #cancelResync: (() => void) | undefined;
   #active = 0;
   #started = false;
+  /** Keys a worker is reconciling right now. */
+  readonly #inFlight = new Set<string>();
+  /** Keys in flight whose status-only change was held back because they were backing off (#primaryChanged). */
+  readonly #deferredWhileBusy = new Set<string>();
 
   constructor(options: ControllerOptions<T>) {
     const workers = options.workers ?? 1;
@@ -92,7 +97,27 @@ export class Controller<T extends KeyedObject> {
     this.#queue = options.queue ?? new WorkQueue({ clock: this.#clock });
     this.#metrics = options.metrics ?? noopControllerMetrics;
     this.#newReconcileID = options.newReconcileID ?? randomUUID;
-    this.#unsubscribes.push(this.#primary.subscribe((obj) => this.#queue.add(objectKey(obj))));
+    this.#unsubscribes.push(
+      this.#primary.subscribe((obj, change, previous) => this.#primaryChanged(obj, change, previous)),
+    );
+  }
+
+  /**
+   * Queues the key of a changed primary object, except a status-only update of a key that is backing off after
+   * a failed reconcile: that is almost always the echo of the failed attempt's own status write (the error it
+   * recorded), and queueing it at once would retry around the rate limiter: a driver failing every attempt was
+   * retried every 20-30 ms. Its retry is already scheduled with backoff and will see the change. A key still in
+   * flight is only marked (#deferredWhileBusy) and queued after all if that reconcile does not end in a retry.
+   * Any other change (spec, finalizers, deletion, labels) is queued at once, as always.
+   */
+  #primaryChanged(obj: T, change: ChangeType, previous: T | undefined): void {
+    const key = objectKey(obj);
+    const backingOff = this.#queue.numRequeues(key) > 0;
+    if (change === 'update' && backingOff && previous !== undefined && onlyStatusChanged(previous, obj)) {
+      if (this.#inFlight.has(key)) this.#deferredWhileBusy.add(key);
+      return;
+    }
+    this.#queue.add(key);
   }
 
   /**
@@ -154,8 +179,12 @@ export class Controller<T extends KeyedObject> {
     const log = this.#log.child({ key, reconcileID });
     const started = this.#clock.now();
     this.#metrics.activeWorkers(this.name, ++this.#active);
+    this.#inFlight.add(key);
     const result = await this.#invoke(key, { log, reconcileID, signal: this.#stopping.signal });
+    this.#inFlight.delete(key);
     this.#metrics.activeWorkers(this.name, --this.#active);
+    // A change held back during this reconcile is dropped only when the key retries anyway (it will see it).
+    const heldBack = this.#deferredWhileBusy.delete(key) && result.kind !== 'error';
     const seconds = (this.#clock.now() - started) / 1000;
 
     let outcome: ReconcileOutcome;
@@ -183,6 +212,7 @@ export class Controller<T extends KeyedObject> {
         log.debug('reconciled');
         break;
     }
+    if (heldBack) this.#queue.add(key);
     this.#metrics.reconciled(this.name, outcome, seconds);
   }
 

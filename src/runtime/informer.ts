@@ -50,7 +50,7 @@ export class Informer<T extends KubeObject> implements Source<T> {
   readonly #clock: Clock;
   readonly #backoff: RateLimiter;
   readonly #cache = new Map<string, T>();
-  readonly #handlers = new Set<(obj: T, change: ChangeType) => void>();
+  readonly #handlers = new Set<(obj: T, change: ChangeType, previous?: T) => void>();
   #synced = false;
   #markSynced!: () => void;
   readonly #syncedPromise = new Promise<void>((resolve) => {
@@ -106,7 +106,7 @@ export class Informer<T extends KubeObject> implements Source<T> {
     return this.#syncedPromise;
   }
 
-  subscribe(handler: (obj: T, change: ChangeType) => void): () => void {
+  subscribe(handler: (obj: T, change: ChangeType, previous?: T) => void): () => void {
     this.#handlers.add(handler);
     return () => this.#handlers.delete(handler);
   }
@@ -178,9 +178,10 @@ export class Informer<T extends KubeObject> implements Source<T> {
       this.#cache.set(key, obj);
       change = cached === undefined ? 'add' : 'update';
     }
+    const previous = change === 'update' ? cached : undefined;
     for (const handler of this.#handlers) {
       try {
-        handler(obj, change);
+        handler(obj, change, previous);
       } catch (error) {
         this.#log.error({ err: error, key }, 'informer subscriber threw');
       }

@@ -17,6 +17,7 @@ import {
   type KubeResource,
   type ObjectRef,
 } from './kube-object.ts';
+import { pooledApiConfiguration } from './pooled-connections.ts';
 
 /** A patch body together with its content type, so no call can send one with the other's header. */
 export type Patch = { type: 'json'; ops: Operation[] } | { type: 'merge'; body: Record<string, unknown> };
@@ -49,9 +50,11 @@ export class KubeClient {
   readonly #fieldManager: string;
 
   constructor(kubeConfig: KubeConfig, options: { fieldManager?: string } = {}) {
-    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.#core = kubeConfig.makeApiClient(CoreV1Api);
-    this.#events = kubeConfig.makeApiClient(EventsV1Api);
+    // One connection pool for all three (see pooledApiConfiguration): client-node alone opens one per request.
+    const configuration = pooledApiConfiguration(kubeConfig);
+    this.#custom = new CustomObjectsApi(configuration);
+    this.#core = new CoreV1Api(configuration);
+    this.#events = new EventsV1Api(configuration);
     this.#fieldManager = options.fieldManager ?? 'vmsnap-operator';
   }
 

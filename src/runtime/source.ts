@@ -7,10 +7,10 @@ export type ChangeType = 'add' | 'update' | 'delete';
  */
 export interface Source<T> {
   /**
-   * Calls `handler` for every added, updated and deleted object (deletions with the final state known);
-   * returns an unsubscribe.
+   * Calls `handler` for every added, updated and deleted object (deletions with the final state known), and for
+   * an update with the object as it was before when the source knows it; returns an unsubscribe.
    */
-  subscribe(handler: (obj: T, change: ChangeType) => void): () => void;
+  subscribe(handler: (obj: T, change: ChangeType, previous?: T) => void): () => void;
   /** Every object currently known. */
   list(): readonly T[];
   /** Resolves once the first full list has been received, so reconcilers never mistake "not yet seen" for "gone". */

@@ -13,6 +13,7 @@ describe('condition vocabulary', () => {
       'Stalled',
       'Snapshotting',
       'Reverting',
+      'TLSVerified',
     ]);
   });
 

@@ -115,7 +115,7 @@ describe('names and columns', () => {
   });
 
   it.each([
-    ['VMSnapshot', ['VM', 'Phase', 'Memory', 'Ready', 'Age']],
+    ['VMSnapshot', ['VM', 'Phase', 'Parent', 'Memory', 'Ready', 'Age']],
     ['VirtualMachine', ['Hypervisor', 'Phase', 'Hold', 'Current', 'Age']],
     ['Hypervisor', ['Driver', 'URI', 'Ready', 'Version']],
     ['VMRevert', ['Snapshot', 'VM', 'Phase', 'Age']],

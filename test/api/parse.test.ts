@@ -55,6 +55,7 @@ describe('API.md examples', () => {
       uri: 'qemu+ssh://root@kvm-01/system',
       credentialsSecretRef: { namespace: 'vmsnap-system', name: 'kvm-01-ssh' },
       maxConcurrentOperations: 2,
+      insecureSkipTLSVerify: false,
     });
     expect(hypervisor.status.capabilities).toEqual({
       memorySnapshots: true,
@@ -122,6 +123,7 @@ describe('defaults', () => {
       uri: 'sim://lab',
       credentialsSecretRef: undefined,
       maxConcurrentOperations: 2,
+      insecureSkipTLSVerify: false,
     });
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HypervisorSpec } from '../../src/api/hypervisor.ts';
 import { CredentialsNotFoundError, DriverPool } from '../../src/controllers/shared/driver-pool.ts';
-import type { DriverConnection, HypervisorDriver } from '../../src/drivers/port.ts';
+import type { DriverConnection, DriverContext, HypervisorDriver } from '../../src/drivers/port.ts';
+import { InMemoryTaskJournal } from '../../src/drivers/snapshot-task-journal.ts';
 
 /** A factory that records what it was asked to build and which drivers were closed. */
 function recordingFactory() {
@@ -23,6 +24,7 @@ const spec = (overrides: Partial<HypervisorSpec> = {}): HypervisorSpec => ({
   uri: 'qemu+ssh://root@kvm-01/system',
   credentialsSecretRef: { namespace: 'vmsnap-system', name: 'kvm-01-ssh' },
   maxConcurrentOperations: 2,
+  insecureSkipTLSVerify: false,
   ...overrides,
 });
 
@@ -44,6 +46,28 @@ describe('DriverPool', () => {
       { driver: 'libvirt', uri: 'qemu+ssh://root@kvm-01/system', credentials: { 'ssh-privatekey': 'KEY-1' } },
     ]);
     expect(reads).toEqual(['vmsnap-system/kvm-01-ssh']);
+  });
+
+  it("hands every driver the pool's context and the spec's insecureSkipTLSVerify", async () => {
+    const contexts: unknown[] = [];
+    const built: DriverConnection[] = [];
+    const context: DriverContext = { snapshotTaskJournal: new InMemoryTaskJournal() };
+    const pool = new DriverPool({
+      factory: (connection, given) => {
+        built.push(connection);
+        contexts.push(given);
+        return { close: async () => {} } as unknown as HypervisorDriver;
+      },
+      readSecret: async () => ({ username: 'u', password: 'p' }),
+      context,
+    });
+    await pool.driverFor(
+      'vc-01',
+      spec({ driver: 'vsphere', uri: 'https://vc/sdk', insecureSkipTLSVerify: true }),
+    );
+    await pool.driverFor('vc-02', spec({ driver: 'vsphere', uri: 'https://vc2/sdk' }));
+    expect(contexts).toEqual([context, context]);
+    expect(built.map((c) => c.insecureSkipTLSVerify)).toEqual([true, undefined]);
   });
 
   it('rebuilds (closing the old driver) when the spec changes or refreshed credentials differ', async () => {

@@ -13,6 +13,26 @@ describe('OperationSlots', () => {
     expect(slots.inFlight('kvm-01')).toBe(2);
   });
 
+  it('wakes the longest waiter once when a slot frees, and forgets waiters that got a slot', () => {
+    const slots = new OperationSlots();
+    const woken: string[] = [];
+    const onFree = (key: string) => () => woken.push(key);
+    expect(slots.tryAcquire('kvm-01', 'a', 1)).toBe(true);
+    expect(slots.tryAcquire('kvm-01', 'b', 1, onFree('b'))).toBe(false);
+    expect(slots.tryAcquire('kvm-01', 'c', 1, onFree('c'))).toBe(false);
+    expect(slots.tryAcquire('kvm-01', 'b', 1, onFree('b'))).toBe(false);
+    expect(slots.waitingFor('kvm-01')).toBe(2);
+    slots.release('kvm-01', 'a');
+    expect(woken).toEqual(['b']);
+    expect(slots.tryAcquire('kvm-01', 'b', 1)).toBe(true);
+    slots.release('kvm-01', 'b');
+    expect(woken).toEqual(['b', 'c']);
+    // Releasing a slot that was not held wakes no one.
+    slots.release('kvm-01', 'b');
+    expect(woken).toEqual(['b', 'c']);
+    expect(slots.waitingFor('kvm-01')).toBe(0);
+  });
+
   it('lets a retried operation keep its slot without counting twice', () => {
     const slots = new OperationSlots();
     expect(slots.tryAcquire('kvm-01', 'a', 1)).toBe(true);

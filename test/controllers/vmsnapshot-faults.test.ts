@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiObject, HYPERVISORS } from '../../src/controllers/shared/resources.ts';
 import { eventually } from '../support/client-node.ts';
 import { conditionOf, OperatorEnv, statusOf } from './support/operator-env.ts';
 import { VmStatusLog } from './support/vm-status-log.ts';
@@ -119,5 +120,32 @@ describe('VMSnapshot reconciler: failures, deadlines and a crashed operator', ()
     }, 'cap-2 Failed');
     expect(conditionOf(failed, 'Stalled')?.reason).toBe('SnapshotLimitReached');
     expect(domain.records.size).toBe(1);
+  });
+
+  it("takes the hypervisor's own per-VM limit as the default of spec.maxSnapshots, and fails before calling it", async () => {
+    const sim = env.sim('kvm-cap', { maxSnapshotsPerVM: 2 });
+    const domain = sim.defineDomain({ name: 'chain', phase: 'Running' });
+    await env.createHypervisor('kvm-cap');
+    const probed = await eventually(async () => {
+      const hv = await env.client.get<ApiObject>(HYPERVISORS, { name: 'kvm-cap' });
+      return conditionOf(hv, 'Ready')?.status === 'True' ? hv : undefined;
+    }, 'kvm-cap Ready');
+    expect(statusOf(probed).capabilities).toMatchObject({ maxSnapshotsPerVM: 2 });
+    await env.createVm('chain', { hypervisorName: 'kvm-cap', domain: 'chain' });
+    for (const name of ['chain-1', 'chain-2']) {
+      await env.createSnapshot(name, { vmName: 'chain' });
+      await eventually(async () => statusOf(await env.getSnapshot(name)).phase === 'Ready', `${name} Ready`);
+    }
+    await env.createSnapshot('chain-3', { vmName: 'chain' });
+    const failed = await eventually(async () => {
+      const obj = await env.getSnapshot('chain-3');
+      return statusOf(obj).phase === 'Failed' ? obj : undefined;
+    }, 'chain-3 Failed');
+    expect(conditionOf(failed, 'Stalled')?.reason).toBe('SnapshotLimitReached');
+    expect(conditionOf(failed, 'Stalled')?.message).toContain('Hypervisor "kvm-cap"');
+    expect(domain.records.size).toBe(2);
+    // Refused by vmsnap, not by the (simulated) hypervisor: the driver was asked twice, both times successfully.
+    const creates = sim.recorder.log.filter((r) => r.operation === 'createSnapshot');
+    expect(creates.map((r) => r.outcome)).toEqual(['ok', 'ok']);
   });
 });

@@ -56,6 +56,35 @@ describe('spec.maxSnapshots', () => {
     ).toBe('TakeHold');
   });
 
+  it("defaults to the hypervisor's own limit, which spec.maxSnapshots overrides either way", () => {
+    const vsphereLike = {
+      ...hypervisor,
+      capabilities: { ...hypervisor.capabilities, maxSnapshotsPerVM: 32 },
+    };
+    const unset = { ...vm, maxSnapshots: undefined };
+    const atDriverLimit = decideSnapshotStep({
+      snapshot,
+      vm: unset,
+      hypervisor: vsphereLike,
+      now,
+      otherSnapshotsOfVm: 32,
+    });
+    expect(atDriverLimit).toMatchObject({ kind: 'Fail', reason: 'SnapshotLimitReached' });
+    expect(atDriverLimit.kind === 'Fail' && atDriverLimit.message).toContain('Hypervisor "kvm-01"');
+    expect(
+      decideSnapshotStep({ snapshot, vm: unset, hypervisor: vsphereLike, now, otherSnapshotsOfVm: 31 }).kind,
+    ).toBe('TakeHold');
+    // The VM's own setting wins, lower or higher than the driver's.
+    const lower = { ...vm, maxSnapshots: 2 };
+    expect(
+      decideSnapshotStep({ snapshot, vm: lower, hypervisor: vsphereLike, now, otherSnapshotsOfVm: 2 }).kind,
+    ).toBe('Fail');
+    const higher = { ...vm, maxSnapshots: 40 };
+    expect(
+      decideSnapshotStep({ snapshot, vm: higher, hypervisor: vsphereLike, now, otherSnapshotsOfVm: 32 }).kind,
+    ).toBe('TakeHold');
+  });
+
   it('does not stop a snapshot that already holds its VM (it was counted when it started)', () => {
     const held = {
       ...vm,

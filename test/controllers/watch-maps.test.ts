@@ -21,8 +21,19 @@ const vm = (name: string, hypervisorName: string, holder?: string): ApiObject =>
     : {},
 });
 
-const snapshot = (name: string, vmName: string, phase?: string, deleting = false): ApiObject => ({
-  metadata: { name, namespace: 'prod', ...(deleting ? { deletionTimestamp: '2026-11-24T10:00:00Z' } : {}) },
+/** `deleting`: deletion requested, the finalizer still on; `gone`: its last event, the finalizer off. */
+const snapshot = (
+  name: string,
+  vmName: string,
+  phase?: string,
+  deleting: boolean | 'gone' = false,
+): ApiObject => ({
+  metadata: {
+    name,
+    namespace: 'prod',
+    ...(deleting ? { deletionTimestamp: '2026-11-24T10:00:00Z' } : {}),
+    ...(deleting === true ? { finalizers: ['vmsnap.io/snapshot-protection'] } : {}),
+  },
   spec: { vmName },
   status: phase ? { phase } : {},
 });
@@ -45,10 +56,21 @@ describe('watch maps', () => {
     );
   });
 
-  it('wakes the unfinished snapshots of a free VM, not the finished ones', () => {
+  it('wakes the oldest unfinished snapshot of a free VM (next in line for its hold) and those being deleted', () => {
+    // No creationTimestamp here: the name breaks the tie ('in-flight' < 'pending').
     expect(snapshotsOfVm(snapshots, vm('web-1', 'kvm-01')).sort()).toEqual(
-      ['prod/being-deleted', 'prod/in-flight', 'prod/pending'].sort(),
+      ['prod/being-deleted', 'prod/in-flight'].sort(),
     );
+    const created = (s: ApiObject, at: string): ApiObject => ({
+      ...s,
+      metadata: { ...s.metadata, creationTimestamp: at },
+    });
+    const queued = cache([
+      created(snapshot('b-first', 'web-1'), '2026-11-24T10:00:00Z'),
+      created(snapshot('a-second', 'web-1'), '2026-11-24T10:00:01Z'),
+      created(snapshot('done', 'web-1', 'Ready'), '2026-11-24T09:00:00Z'),
+    ]);
+    expect(snapshotsOfVm(queued, vm('web-1', 'kvm-01'))).toEqual(['prod/b-first']);
   });
 
   it('maps a Hypervisor to its VMs and their unfinished snapshots', () => {
@@ -61,5 +83,10 @@ describe('watch maps', () => {
     expect(vmsOfSnapshot(vms, snapshot('done-but-holding', 'web-2', 'Ready', true))).toEqual(['prod/web-1']);
     expect(vmsOfSnapshot(vms, snapshot('done-but-holding', 'web-1', 'Ready'))).toEqual([]);
     expect(vmsOfSnapshot(vms, snapshot('pending', 'web-1', undefined, true))).toEqual([]);
+  });
+
+  it('maps a snapshot that is gone (finalizer off) to its VM, which lists its snapshot tree again', () => {
+    expect(vmsOfSnapshot(vms, snapshot('kept', 'web-2', 'Deleting', 'gone'))).toEqual(['prod/web-2']);
+    expect(vmsOfSnapshot(vms, snapshot('kept', 'web-2', 'Deleting', true))).toEqual([]);
   });
 });

@@ -65,6 +65,36 @@ describe('LibvirtDriver with replayed virsh output', () => {
     expect(calls.filter((c) => c[0] === 'resume')).toHaveLength(1);
   });
 
+  it('recover leaves alone a `paused (saving)` that was another tool snapshotting: libvirt refuses the resume after the job', async () => {
+    let state = 'paused (saving)';
+    const { runner, calls } = scripted((args) => {
+      if (args[0] === 'dominfo')
+        return state.startsWith('paused') ? DOMINFO_PAUSED : fixture('dominfo-running.txt');
+      if (args[0] === 'domstate') return `${state}\n`;
+      if (args[0] === 'resume') {
+        // What libvirt answers when our resume waited on the other tool's snapshot job and the job resumed the VM.
+        state = 'running (unpaused)';
+        throw new Error('Requested operation is not valid: domain is already running');
+      }
+      throw new Error(`unexpected ${args.join(' ')}`);
+    });
+    const driver = new LibvirtDriver({ uri: 'qemu:///system', runner });
+    const result = await driver.recover('vmsnap-fixture');
+    expect(result).toMatchObject({ actions: [], domain: { phase: 'Running' } });
+    expect(calls.filter((c) => c[0] === 'resume')).toHaveLength(1);
+
+    // A resume refused while the VM is still paused is a real failure, not a race.
+    state = 'paused (saving)';
+    const stuck = scripted((args) => {
+      if (args[0] === 'dominfo') return DOMINFO_PAUSED;
+      if (args[0] === 'domstate') return 'paused (saving)\n';
+      throw new Error('internal error: unable to execute QEMU command cont');
+    });
+    await expect(
+      new LibvirtDriver({ uri: 'qemu:///system', runner: stuck.runner }).recover('vmsnap-fixture'),
+    ).rejects.toMatchObject({ name: 'DriverError' });
+  });
+
   it('createSnapshot after a crash mid-create: resumes the VM, removes the orphan tag, retakes the name', async () => {
     let state = 'paused (saving)';
     let tags = ['vs-1'];

@@ -225,7 +225,7 @@ describe.skipIf(!available)('vSphere driver against vcsim', () => {
       await record({
         vm: vm.value,
         snapshotName: 'crash',
-        ownerUid: 'uid-crash',
+        owner: owner('crash'),
         task: 'task-gone',
       });
       expect(
@@ -241,6 +241,25 @@ describe.skipIf(!available)('vSphere driver against vcsim', () => {
       ).toEqual(owner('crash'));
       expect(await journal.pending(vm.value, 'uid-crash')).toBeUndefined();
       expect(started).toHaveLength(1);
+
+      // A first attempt (mayExist false: the caller just took the VM's hold) cannot have a task in flight: the
+      // journal is not asked, only told.
+      let asked = 0;
+      const lookup = journal.pending.bind(journal);
+      journal.pending = async (vmRef, who) => {
+        asked++;
+        return lookup(vmRef, who);
+      };
+      await journalled.createSnapshot(name, {
+        name: 'first-try',
+        owner: owner('first-try'),
+        description: '',
+        memory: true,
+        quiesce: false,
+        mayExist: false,
+      });
+      expect(asked).toBe(0);
+      expect(started).toHaveLength(2);
     } finally {
       await journalled.close();
     }

@@ -234,7 +234,7 @@ describe('vSphere driver on recorded responses (real vSphere semantics the simul
 
   it('a retry after a crash mid-task waits for the journalled task instead of starting a second snapshot', async () => {
     const journal = new InMemoryTaskJournal();
-    await journal.started({ vm: VM, snapshotName: 'slow', ownerUid: 'uid-1', task: 'task-7' });
+    await journal.started({ vm: VM, snapshotName: 'slow', owner, task: 'task-7' });
     const created = ownSnapshot('slow', true, 'poweredOn');
     const { driver, transport } = driverOn(
       [
@@ -268,7 +268,74 @@ describe('vSphere driver on recorded responses (real vSphere semantics the simul
     expect(snap).toMatchObject({ name: 'slow', owner, memory: true });
     expect(transport.requests.map((r) => r.method)).not.toContain('CreateSnapshot_Task');
     expect(transport.remaining()).toEqual([]);
-    expect(await journal.pending(VM, 'uid-1')).toBeUndefined();
+    expect(await journal.pending(VM, owner.uid)).toBeUndefined();
+  });
+
+  it('deleting a snapshot whose journalled create task still runs waits for it and removes what it made', async () => {
+    const journal = new InMemoryTaskJournal();
+    await journal.started({ vm: VM, snapshotName: 'slow', owner, task: 'task-7' });
+    const made = ownSnapshot('slow', false, 'poweredOff');
+    const { driver, transport } = driverOn(
+      [
+        ...session,
+        { method: 'RetrieveProperties', response: vmWith('poweredOn') },
+        { method: 'RetrieveProperties', response: taskRunning('task-7') },
+        {
+          method: 'RetrieveProperties',
+          response: taskSuccess('task-7', { type: 'VirtualMachineSnapshot', value: made.moref }),
+        },
+        {
+          method: 'RetrieveProperties',
+          response: vmWith('poweredOn', {
+            ...made,
+            description: encodeVsphereDescription({ owner, description: '', memory: false }, 'Running'),
+          }),
+        },
+        { method: 'RemoveSnapshot_Task', response: taskStarted('RemoveSnapshot_Task', 'task-9') },
+        { method: 'RetrieveProperties', response: taskSuccess('task-9') },
+      ],
+      journal,
+    );
+    expect(await driver.deleteSnapshot(PATH, 'slow', { ownerUid: owner.uid })).toBe(true);
+    expect(transport.remaining()).toEqual([]);
+    expect(await journal.pending(VM, owner.uid)).toBeUndefined();
+  });
+
+  it('a journal that cannot record the task still waits for it before failing (retryable: the retry adopts)', async () => {
+    const journal = new InMemoryTaskJournal();
+    journal.started = async () => {
+      throw new Error('the API server refused the write');
+    };
+    const made = ownSnapshot('unrecorded', false, 'poweredOff');
+    const { driver, transport } = driverOn(
+      [
+        ...session,
+        { method: 'RetrieveProperties', response: vmWith('poweredOff') },
+        { method: 'CreateSnapshot_Task', response: taskStarted('CreateSnapshot_Task', 'task-8') },
+        { method: 'RetrieveProperties', response: taskRunning('task-8') },
+        {
+          method: 'RetrieveProperties',
+          response: taskSuccess('task-8', { type: 'VirtualMachineSnapshot', value: made.moref }),
+        },
+      ],
+      journal,
+    );
+    const err = await failure(
+      driver.createSnapshot(PATH, {
+        name: 'unrecorded',
+        owner,
+        description: '',
+        memory: false,
+        quiesce: false,
+        mayExist: false,
+      }),
+    );
+    expect(err.reason).toBe('DriverFailure');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('task-8');
+    expect(err.message).toContain('the API server refused the write');
+    // Both polls were made: the call did not return while the task ran.
+    expect(transport.remaining()).toEqual([]);
   });
 
   it('a graceful stop without VMware Tools is InvalidDomainState telling the caller to force', async () => {
@@ -290,7 +357,7 @@ describe('vSphere driver on recorded responses (real vSphere semantics the simul
 
   it('a journalled task the server no longer knows counts as ended: the tree decides, and the snapshot is taken', async () => {
     const journal = new InMemoryTaskJournal();
-    await journal.started({ vm: VM, snapshotName: 'late', ownerUid: 'uid-1', task: 'task-old' });
+    await journal.started({ vm: VM, snapshotName: 'late', owner, task: 'task-old' });
     const made = ownSnapshot('late', false, 'poweredOff');
     const { driver, transport } = driverOn(
       [
@@ -329,6 +396,6 @@ describe('vSphere driver on recorded responses (real vSphere semantics the simul
     });
     expect(snap).toMatchObject({ name: 'late', owner, memory: false, vmPhase: 'Stopped' });
     expect(transport.remaining()).toEqual([]);
-    expect(await journal.pending(VM, 'uid-1')).toBeUndefined();
+    expect(await journal.pending(VM, owner.uid)).toBeUndefined();
   });
 });

@@ -1,17 +1,29 @@
 // vSphere end to end through the operator: govmomi's simulator (vcsim) behind the REAL driver factory, the
 // operator in-process against the embedded control plane, and real kubectl applying what a user would apply.
-// The snapshot tree is read straight from vcsim over SOAP (a driver of the test's own), not through vmsnap.
+// The snapshot tree and power state are read straight from vcsim over SOAP (a driver of the test's own), not
+// through vmsnap. The tests run in order on one VM (snapshots, reverts, deletes), then on extra Hypervisors (wrong
+// password, untrusted certificate, skipped verification). kill -9 mid-task: vsphere-crash.test.ts.
 
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureServingPki } from '../../src/apiserver/tls/pki.ts';
 import { parseSnapshotTree, type SnapshotNode } from '../../src/drivers/vsphere/snapshot-tree.ts';
-import type { MoRef } from '../../src/drivers/vsphere/soap-xml.ts';
+import { type MoRef, text } from '../../src/drivers/vsphere/soap-xml.ts';
 import { readProperties } from '../../src/drivers/vsphere/vim-calls.ts';
 import { VsphereDriver } from '../../src/drivers/vsphere/vsphere-driver.ts';
 import { OperatorEnv } from '../controllers/support/operator-env.ts';
+import { eventually } from '../support/client-node.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.ts';
 import { requireVcsim, startVcsim, type Vcsim, vcsimBinary } from '../support/vsphere/vcsim.ts';
 import { createSnapshotByHand, vmByName } from '../support/vsphere/vim-lab.ts';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 
 const available = await requireVcsim('vSphere through the operator');
 // Built during collection, outside any hook's time limit (a cold build takes 20-60 s on two busy cores).
@@ -70,6 +82,17 @@ describe.skipIf(!available || !kubectlBinary)('vSphere through the operator, dri
     await kubectl.ok(['wait', '--for=condition=Ready', `${SNAPSHOTS}/${name}`, '--timeout=90s'], WAIT);
     return getJson(`${SNAPSHOTS}/${name}`);
   };
+  /** Polls the Hypervisor until condition `type` satisfies `accept` (kubectl wait cannot match on reasons). */
+  const eventuallyCondition = (hypervisor: string, type: string, accept: (c: Condition) => boolean) =>
+    eventually(
+      async () => {
+        const status = (await getJson(`hypervisors.vmsnap.io/${hypervisor}`)).status;
+        const found = (status.conditions as Condition[] | undefined)?.find((c) => c.type === type);
+        return found && accept(found) ? found : undefined;
+      },
+      `Hypervisor ${hypervisor} condition ${type}`,
+      60_000,
+    );
   const deleteSnapshot = (name: string) =>
     kubectl.ok(['delete', `${SNAPSHOTS}/${name}`, '--wait=true', '--timeout=90s'], WAIT);
 
@@ -181,6 +204,52 @@ describe.skipIf(!available || !kubectlBinary)('vSphere through the operator, dri
     expect((await lab.getDomain(VM_NAME)).phase).toBe('Running');
   });
 
+  it(
+    'reverts the running VM to the disk-only snapshot: StopVM, RevertTo, and the VM ends powered off',
+    KUBECTL_WAITS,
+    async () => {
+      expect((await lab.getDomain(VM_NAME)).phase).toBe('Running');
+      await apply(
+        manifest(
+          'VMRevert',
+          'back-to-second',
+          { snapshotName: 'second', allowPowerChange: true, startAfterRevert: false },
+          'default',
+        ),
+      );
+      await kubectl.ok(
+        [
+          'wait',
+          '--for=jsonpath={.status.phase}=Succeeded',
+          'vmreverts.vmsnap.io/back-to-second',
+          '--timeout=90s',
+        ],
+        WAIT,
+      );
+      const revert = await getJson('vmreverts.vmsnap.io/back-to-second');
+      expect(revert.status).toMatchObject({ vmName: 'web-1', fromPhase: 'Running', toPhase: 'Stopped' });
+      expect(revert.status.steps).toEqual(['StopVM', 'RevertTo']);
+      expect(revert.status.completedSteps).toEqual(['StopVM', 'RevertTo']);
+      // What the simulator itself reports, read past vmsnap: powered off, at the disk-only snapshot.
+      const power = (await readProperties(lab.client, vm, ['runtime.powerState'])).get('runtime.powerState');
+      expect(text(power)).toBe('poweredOff');
+      const { snapshotName } = (await getJson(`${SNAPSHOTS}/second`)).status;
+      const current = parseSnapshotTree((await readProperties(lab.client, vm, ['snapshot'])).get('snapshot'));
+      expect(
+        current.nodes.find((n) => current.current && n.moref.value === current.current.value)?.name,
+      ).toBe(snapshotName);
+      await kubectl.ok(
+        [
+          'wait',
+          '--for=jsonpath={.status.phase}=Stopped',
+          'virtualmachines.vmsnap.io/web-1',
+          '--timeout=60s',
+        ],
+        WAIT,
+      );
+    },
+  );
+
   // Runs before any test removes the VM's current snapshot: once the current snapshot (with a child) is removed,
   // vcsim (govmomi's simulator) drops the connection on every later read of the VM's snapshot property
   // (ECONNRESET), a simulator defect real vSphere does not have (it makes the parent current).
@@ -258,6 +327,83 @@ describe.skipIf(!available || !kubectlBinary)('vSphere through the operator, dri
           expect(textSeen.includes(secret), `password in ${where}`).toBe(false);
         }
       }
+    },
+  );
+
+  it(
+    'reports a certificate signed by another CA as TLSVerificationFailed naming the host',
+    KUBECTL_WAITS,
+    async () => {
+      const otherCa = await makeTempDir('other-ca');
+      try {
+        const { caCertPem } = await ensureServingPki(otherCa);
+        await apply(
+          secretManifest('vcsim-other-ca', {
+            username: sim.username,
+            password: sim.password,
+            'ca.crt': caCertPem,
+          }),
+        );
+      } finally {
+        await removeTempDir(otherCa);
+      }
+      await apply(
+        manifest('Hypervisor', 'vcsim-untrusted', {
+          driver: 'vsphere',
+          uri: sim.url,
+          credentialsSecretRef: { namespace: 'vmsnap-system', name: 'vcsim-other-ca' },
+        }),
+      );
+      await kubectl.ok(
+        ['wait', '--for=condition=Ready=False', 'hypervisors.vmsnap.io/vcsim-untrusted', '--timeout=60s'],
+        WAIT,
+      );
+      const ready = await eventuallyCondition('vcsim-untrusted', 'Ready', (c) => c.reason !== 'Progressing');
+      expect(ready.reason, ready.message).toBe('TLSVerificationFailed');
+      expect(ready.message).toContain(new URL(sim.url).host);
+    },
+  );
+
+  it(
+    'connects without verifying only when spec.insecureSkipTLSVerify says so, and warns with TLSVerified=False',
+    KUBECTL_WAITS,
+    async () => {
+      await apply(secretManifest('vcsim-no-ca', { username: sim.username, password: sim.password }));
+      await apply(
+        manifest('Hypervisor', 'vcsim-insecure', {
+          driver: 'vsphere',
+          uri: sim.url,
+          credentialsSecretRef: { namespace: 'vmsnap-system', name: 'vcsim-no-ca' },
+          insecureSkipTLSVerify: true,
+        }),
+      );
+      for (const condition of ['Ready', 'TLSVerified=False']) {
+        await kubectl.ok(
+          ['wait', `--for=condition=${condition}`, 'hypervisors.vmsnap.io/vcsim-insecure', '--timeout=60s'],
+          WAIT,
+        );
+      }
+      const warning = await eventuallyCondition('vcsim-insecure', 'TLSVerified', () => true);
+      expect(warning).toMatchObject({ status: 'False', reason: 'TLSVerificationSkipped' });
+      expect(warning.message).toContain(sim.url);
+
+      // Turning verification back on (no ca.crt: the system CAs do not know vcsim) clears the warning and fails.
+      await kubectl.ok([
+        'patch',
+        'hypervisors.vmsnap.io/vcsim-insecure',
+        '--type=merge',
+        '-p',
+        '{"spec":{"insecureSkipTLSVerify":false}}',
+      ]);
+      const ready = await eventuallyCondition(
+        'vcsim-insecure',
+        'Ready',
+        (c) => c.status === 'False' && c.reason === 'TLSVerificationFailed',
+      );
+      expect(ready.message).toContain(new URL(sim.url).host);
+      const conditions = (await getJson('hypervisors.vmsnap.io/vcsim-insecure')).status
+        .conditions as Condition[];
+      expect(conditions.map((c) => c.type)).not.toContain('TLSVerified');
     },
   );
 });

@@ -93,6 +93,71 @@ describe('Controller', () => {
     await t.controller.stop();
   });
 
+  it('retries a failing key on its backoff, not on the status-only updates its attempts write', async () => {
+    const t = setup({ script: { 'prod/a': [fail, fail, ok] } });
+    t.primary.sync();
+    await t.controller.start();
+    t.primary.upsert(obj('a'));
+    await vi.waitFor(() => expect(t.outcomes).toEqual(['error']));
+    // The echo of the failed attempt's status write (the error it recorded) arrives while the key backs off.
+    t.primary.upsert({ ...obj('a'), status: { error: 'unreachable' } });
+    await new Promise((r) => setImmediate(r));
+    expect(t.calls).toHaveLength(1);
+    t.clock.advance(100);
+    await vi.waitFor(() => expect(t.outcomes).toEqual(['error', 'error']));
+    t.primary.upsert({ ...obj('a'), status: { error: 'unreachable again' } });
+    await new Promise((r) => setImmediate(r));
+    expect(t.calls).toHaveLength(2);
+    t.clock.advance(200);
+    await vi.waitFor(() => expect(t.outcomes).toEqual(['error', 'error', 'success']));
+    // Once it succeeded, a status update wakes it as always.
+    t.primary.upsert({ ...obj('a'), status: { phase: 'Ready' } });
+    await vi.waitFor(() => expect(t.outcomes).toHaveLength(4));
+    await t.controller.stop();
+  });
+
+  it('queues a backing-off key at once when more than its status changed', async () => {
+    const t = setup({ script: { 'prod/a': [fail, ok] } });
+    t.primary.sync();
+    await t.controller.start();
+    t.primary.upsert(obj('a'));
+    await vi.waitFor(() => expect(t.outcomes).toEqual(['error']));
+    // A deletion (or a spec, label or finalizer change) must not wait out the backoff.
+    t.primary.upsert({
+      metadata: { name: 'a', namespace: 'prod', deletionTimestamp: '2026-11-25T00:00:00Z' },
+    } as never);
+    await vi.waitFor(() => expect(t.outcomes).toEqual(['error', 'success']));
+    await t.controller.stop();
+  });
+
+  it('queues a status-only update held back during a retry once that retry succeeds', async () => {
+    let release!: () => void;
+    const t = setup({
+      script: {
+        'prod/a': [
+          fail,
+          async () => {
+            await new Promise<void>((r) => {
+              release = r;
+            });
+            return {};
+          },
+        ],
+      },
+    });
+    t.primary.sync();
+    await t.controller.start();
+    t.primary.upsert(obj('a'));
+    await vi.waitFor(() => expect(t.outcomes).toEqual(['error']));
+    t.clock.advance(100);
+    await vi.waitFor(() => expect(t.calls).toHaveLength(2));
+    // The retry writes a status (say Ready) whose next step needs its own reconcile; it arrives mid-retry.
+    t.primary.upsert({ ...obj('a'), status: { phase: 'Ready' } });
+    release();
+    await vi.waitFor(() => expect(t.outcomes).toEqual(['error', 'success', 'success']));
+    await t.controller.stop();
+  });
+
   it('counts a TerminalError and does not retry it', async () => {
     const t = setup({ script: { 'prod/a': [terminal] } });
     t.primary.sync();

@@ -41,10 +41,15 @@ describe('Informer against the embedded API server', () => {
       relistIntervalMs: options.relistIntervalMs ?? 0,
     });
     const seen: Array<[ChangeType, string, string | undefined]> = [];
-    informer.subscribe((obj, change) => seen.push([change, obj.metadata.name!, obj.spec?.size?.toString()]));
+    /** For each update, the size the object had before it (the `previous` a subscriber is handed). */
+    const before: Array<string | undefined> = [];
+    informer.subscribe((obj, change, previous) => {
+      seen.push([change, obj.metadata.name!, obj.spec?.size?.toString()]);
+      if (change === 'update') before.push(previous?.spec?.size?.toString());
+    });
     informers.push(informer);
     informer.start();
-    return { informer, clock, seen, logs };
+    return { informer, clock, seen, before, logs };
   }
 
   /** Widgets labelled `suite=<suite>`, so each test's informer sees only its own. */
@@ -55,7 +60,7 @@ describe('Informer against the embedded API server', () => {
   it('lists into its cache, syncs, and reports watch events once each', async () => {
     const ns = 'default';
     await labelled('basic', ['inf-a']);
-    const { informer, seen } = startInformer('basic');
+    const { informer, seen, before } = startInformer('basic');
     expect(informer.hasSynced()).toBe(false);
     await informer.waitForSync();
     expect(informer.hasSynced()).toBe(true);
@@ -78,6 +83,7 @@ describe('Informer against the embedded API server', () => {
       ]),
     );
     expect(informer.list().map((w) => w.metadata.name)).toEqual(['inf-a']);
+    expect(before).toEqual(['1']);
     expect(informer.get(ns, 'inf-b')).toBeUndefined();
   });
 

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiObject,
+  HYPERVISORS,
   VIRTUAL_MACHINES,
   VM_REVERTS,
   VM_SNAPSHOTS,
@@ -50,19 +51,21 @@ beforeAll(async () => {
   }
   const informer = (resource: KubeResource) =>
     new Informer<ApiObject>({ kubeConfig, client, resource, logger });
-  const [schedules, virtualMachines, snapshots, reverts] = [
+  const [schedules, virtualMachines, snapshots, reverts, hypervisors] = [
     informer(VM_SNAPSHOT_SCHEDULES),
     informer(VIRTUAL_MACHINES),
     informer(VM_SNAPSHOTS),
     informer(VM_REVERTS),
+    informer(HYPERVISORS),
   ];
-  informers = [schedules, virtualMachines, snapshots, reverts];
+  informers = [schedules, virtualMachines, snapshots, reverts, hypervisors];
   controller = registerScheduleController({
     deps: {
       client,
       statusWriter: new StatusWriter(client),
       events: new EventRecorder({ client, logger, reportingInstance: 'test' }),
       now: () => now,
+      hypervisors,
     },
     schedules,
     virtualMachines,
@@ -87,7 +90,7 @@ type Status = {
   nextScheduleTime?: string;
   lastSuccessfulTime?: string;
   missedRuns?: number;
-  conditions?: { type: string; status: string; reason: string }[];
+  conditions?: { type: string; status: string; reason: string; message: string }[];
 };
 
 async function scheduleStatus(name: string): Promise<Status> {
@@ -218,4 +221,169 @@ describe('VMSnapshotSchedule controller', () => {
     );
     expect(await snapshotsOf('hourly')).toHaveLength(2);
   }, 60_000);
+
+  it("at a VM's limit (the Hypervisor's by default) prunes first, and says which VM it cannot make room for", async () => {
+    now = new Date();
+    await client.create(HYPERVISORS, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'Hypervisor',
+      metadata: { name: 'chain-limited' },
+      spec: { driver: 'sim', uri: 'sim://chain-limited' },
+    } as ApiObject);
+    // What the Hypervisor controller records after probing a driver with a per-VM limit (vSphere: 32).
+    await client.patchStatus(
+      HYPERVISORS,
+      { name: 'chain-limited' },
+      { type: 'merge', body: { status: { capabilities: { maxSnapshotsPerVM: 1 } } } },
+    );
+    await createVm('capped', { hypervisorName: 'chain-limited', domain: 'capped' });
+    await createVm('crowded', { hypervisorName: 'kvm-01', domain: 'crowded', maxSnapshots: 1 });
+    await client.create(VM_SNAPSHOTS, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VMSnapshot',
+      metadata: { name: 'crowded-manual', namespace: NAMESPACE },
+      spec: { vmName: 'crowded' },
+    } as ApiObject);
+    await markReady([{ metadata: { name: 'crowded-manual' } } as ApiObject]);
+
+    await client.create(VM_SNAPSHOT_SCHEDULES, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VMSnapshotSchedule',
+      metadata: { name: 'limited', namespace: NAMESPACE },
+      spec: { schedule: '@hourly', vmNames: ['capped', 'crowded'], retention: { keepLast: 1 } },
+    } as ApiObject);
+    const first = await eventually(async () => {
+      const status = await scheduleStatus('limited');
+      return status.nextScheduleTime ? status : undefined;
+    }, 'a next run');
+    const run1 = new Date(first.nextScheduleTime ?? '');
+    now = new Date(run1.getTime() + 10_000);
+    const taken = await eventually(async () => {
+      const list = await snapshotsOf('limited');
+      return list.length === 1 ? list : undefined;
+    }, 'the first run, for capped only');
+    expect((taken[0]?.spec as { vmName?: string } | undefined)?.vmName).toBe('capped');
+    const stalled = await eventually(async () => {
+      const status = await scheduleStatus('limited');
+      const condition = status.conditions?.find((c) => c.type === 'Stalled');
+      return condition?.status === 'True' ? condition : undefined;
+    }, 'Stalled for crowded');
+    expect(stalled.reason).toBe('SnapshotLimitReached');
+    expect(stalled.message).toContain('VirtualMachine "crowded"');
+    const schedule = await client.get<ApiObject>(VM_SNAPSHOT_SCHEDULES, {
+      namespace: NAMESPACE,
+      name: 'limited',
+    });
+    const warning = await eventually(async () => {
+      const events = (await client.listEvents(NAMESPACE)).items;
+      return events.find(
+        (e) => e.regarding?.uid === schedule.metadata.uid && e.reason === 'SnapshotLimitReached',
+      );
+    }, 'a SnapshotLimitReached event');
+    expect(warning.note).toContain('"crowded"');
+    await markReady(taken);
+
+    // The next run: capped is at the Hypervisor's limit of 1, so its first snapshot is deleted before the second.
+    now = new Date(run1.getTime() + HOUR + 10_000);
+    const second = await eventually(async () => {
+      const list = await snapshotsOf('limited');
+      return list.some((s) => s.metadata.name !== taken[0]?.metadata.name) ? list : undefined;
+    }, 'the second run after the first was pruned');
+    expect(second.map((s) => s.metadata.name)).not.toContain(taken[0]?.metadata.name);
+    expect(second).toHaveLength(1);
+  }, 60_000);
+
+  it('a VM held at run time is snapshotted when the hold is released (within startingDeadlineSeconds)', async () => {
+    now = new Date();
+    await createVm('busy', { hypervisorName: 'kvm-01', domain: 'busy' });
+    const hold = {
+      operation: 'RevertTo',
+      holder: { kind: 'VMRevert', name: 'undo', uid: 'revert-uid' },
+      since: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    await client.patchStatus(
+      VIRTUAL_MACHINES,
+      { namespace: NAMESPACE, name: 'busy' },
+      { type: 'merge', body: { status: { hold } } },
+    );
+    await client.create(VM_SNAPSHOT_SCHEDULES, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VMSnapshotSchedule',
+      metadata: { name: 'patient', namespace: NAMESPACE },
+      spec: {
+        schedule: '@hourly',
+        vmNames: ['busy'],
+        retention: { keepLast: 1 },
+        startingDeadlineSeconds: 600,
+      },
+    } as ApiObject);
+    const first = await eventually(async () => {
+      const status = await scheduleStatus('patient');
+      return status.nextScheduleTime ? status : undefined;
+    }, 'a next run');
+    const runAt = new Date(first.nextScheduleTime ?? '');
+    now = new Date(runAt.getTime() + 10_000);
+    await eventually(
+      async () => (await scheduleStatus('patient')).lastScheduleTime === first.nextScheduleTime,
+      'the run taken',
+    );
+    // The schedule has looked at the held VM (the resync runs every 100 ms) and left it alone.
+    now = new Date(runAt.getTime() + 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await snapshotsOf('patient')).toEqual([]);
+
+    await client.patchStatus(
+      VIRTUAL_MACHINES,
+      { namespace: NAMESPACE, name: 'busy' },
+      { type: 'merge', body: { status: { hold: null } } },
+    );
+    const taken = await eventually(async () => {
+      const list = await snapshotsOf('patient');
+      return list.length === 1 ? list : undefined;
+    }, 'the snapshot once the hold is released');
+    expect(taken[0]?.metadata.annotations?.[SCHEDULED_AT_ANNOTATION]).toBe(first.nextScheduleTime);
+  }, 60_000);
+
+  it('selecting nothing is Stalled with NoVMsSelected; an unknown time zone is InvalidSchedule naming spec.timeZone', async () => {
+    now = new Date();
+    await client.create(VM_SNAPSHOT_SCHEDULES, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VMSnapshotSchedule',
+      metadata: { name: 'empty', namespace: NAMESPACE },
+      spec: { schedule: '@daily', selector: { matchLabels: { tier: 'nothing' } }, retention: { daily: 7 } },
+    } as ApiObject);
+    const empty = await eventually(async () => {
+      const ready = (await scheduleStatus('empty')).conditions?.find((c) => c.type === 'Ready');
+      return ready?.reason === 'NoVMsSelected' ? ready : undefined;
+    }, 'NoVMsSelected');
+    expect(empty.status).toBe('False');
+    expect(empty.message).toContain('spec.selector');
+
+    await client.create(VM_SNAPSHOT_SCHEDULES, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VMSnapshotSchedule',
+      metadata: { name: 'martian', namespace: NAMESPACE },
+      spec: {
+        schedule: '@daily',
+        timeZone: 'Mars/Olympus_Mons',
+        vmNames: ['web-1'],
+        retention: { daily: 7 },
+      },
+    } as ApiObject);
+    const invalid = await eventually(async () => {
+      const ready = (await scheduleStatus('martian')).conditions?.find((c) => c.type === 'Ready');
+      return ready?.reason === 'InvalidSchedule' ? ready : undefined;
+    }, 'InvalidSchedule');
+    expect(invalid.status).toBe('False');
+    expect(invalid.message).toContain('spec.timeZone');
+  }, 60_000);
 });
+
+async function createVm(name: string, spec: Record<string, unknown>) {
+  await client.create(VIRTUAL_MACHINES, {
+    apiVersion: 'vmsnap.io/v1alpha1',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: NAMESPACE },
+    spec,
+  } as ApiObject);
+}

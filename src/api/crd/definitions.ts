@@ -117,6 +117,13 @@ export const KIND_DEFINITIONS: Record<Kind, KindDefinition> = {
         description: 'The VirtualMachine snapshotted.',
       },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Where the snapshot is.' },
+      {
+        name: 'Parent',
+        type: 'string',
+        jsonPath: '.status.parent',
+        description:
+          'The VMSnapshot this one follows in the VM tree; kept true when a middle one is deleted.',
+      },
       { name: 'Memory', type: 'boolean', jsonPath: '.spec.memory', description: 'Includes memory state.' },
       READY,
       AGE,

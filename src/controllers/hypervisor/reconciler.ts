@@ -1,7 +1,13 @@
-import { Reason } from '../../api/conditions.ts';
+import { ConditionType, Reason } from '../../api/conditions.ts';
 import { type HypervisorStatusWire, parseHypervisor } from '../../api/hypervisor.ts';
 import { DriverError } from '../../drivers/errors.ts';
-import { type Condition, readyConditions, setConditions } from '../../runtime/conditions.ts';
+import {
+  type Condition,
+  readyConditions,
+  removeCondition,
+  setCondition,
+  setConditions,
+} from '../../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../../runtime/controller.ts';
 import { splitKey } from '../../runtime/object-key.ts';
 import { TerminalError } from '../../runtime/terminal-error.ts';
@@ -46,6 +52,10 @@ export function hypervisorReconciler(deps: ControllerDeps): Reconciler {
         memorySnapshots: probed.capabilities.memorySnapshots,
         quiesce: probed.capabilities.quiesce,
         revertExternal: probed.capabilities.revertExternal,
+        // Recorded so VMSnapshots and schedules can default a VM's spec.maxSnapshots to it.
+        ...(probed.capabilities.maxSnapshotsPerVM === undefined
+          ? {}
+          : { maxSnapshotsPerVM: probed.capabilities.maxSnapshotsPerVM }),
       };
       outcome = { ready: true };
     } catch (error) {
@@ -56,6 +66,7 @@ export function hypervisorReconciler(deps: ControllerDeps): Reconciler {
     const conditions = next.conditions ?? [];
     next.conditions = conditions;
     const now = deps.now();
+    setTlsWarning(conditions, spec.insecureSkipTLSVerify, spec.uri, generation, now);
     if (outcome.ready) {
       setConditions(
         conditions,
@@ -92,13 +103,42 @@ export function hypervisorReconciler(deps: ControllerDeps): Reconciler {
 }
 
 /**
- * A rejected login is the user's to fix in the Secret, not a network problem: it keeps the driver's
- * AuthenticationFailed so `kubectl get` points at the credentials. Everything else reads as unreachable.
+ * A rejected login or an untrusted certificate is the user's to fix (the Secret, its ca.crt), not a network
+ * problem: the driver's AuthenticationFailed / TLSVerificationFailed are kept so `kubectl get` points at the
+ * cause. Everything else reads as unreachable.
  */
 function notReadyReason(error: unknown): string {
   if (error instanceof CredentialsNotFoundError) return Reason.CredentialsNotFound;
-  if (error instanceof DriverError && error.reason === 'AuthenticationFailed') return 'AuthenticationFailed';
+  if (error instanceof DriverError && error.reason === 'AuthenticationFailed')
+    return Reason.AuthenticationFailed;
+  if (error instanceof DriverError && error.reason === 'TLSVerificationFailed')
+    return Reason.TLSVerificationFailed;
   return 'HypervisorUnreachable';
+}
+
+/** Turning certificate checks off is allowed but never quiet: TLSVerified=False for as long as it is off. */
+function setTlsWarning(
+  conditions: Condition[],
+  skipped: boolean,
+  uri: string,
+  generation: number,
+  now: Date,
+): void {
+  if (!skipped) {
+    removeCondition(conditions, ConditionType.TLSVerified);
+    return;
+  }
+  setCondition(
+    conditions,
+    {
+      type: ConditionType.TLSVerified,
+      status: 'False',
+      reason: Reason.TLSVerificationSkipped,
+      message: `spec.insecureSkipTLSVerify is set: the certificate of ${uri} is not verified, so anyone on the network path can impersonate it; put its CA into ca.crt of the credentials Secret instead`,
+      observedGeneration: generation,
+    },
+    now,
+  );
 }
 
 function cloneConditions(conditions: readonly Condition[]): Condition[] {

@@ -1,5 +1,5 @@
 import type { HypervisorSpec } from '../../api/hypervisor.ts';
-import type { DriverConnection, DriverFactory, HypervisorDriver } from '../../drivers/port.ts';
+import type { DriverConnection, DriverContext, DriverFactory, HypervisorDriver } from '../../drivers/port.ts';
 import { jsonEqual } from '../../runtime/merge-patch.ts';
 
 /** Reads the Secret a Hypervisor names; undefined when it does not exist. */
@@ -30,12 +30,15 @@ interface Entry {
 export class DriverPool {
   readonly #factory: DriverFactory;
   readonly #readSecret: SecretReader;
+  readonly #context: DriverContext;
   readonly #entries = new Map<string, Entry>();
   readonly #building = new Map<string, Promise<void>>();
 
-  constructor(options: { factory: DriverFactory; readSecret: SecretReader }) {
+  /** `context` goes to every driver built (e.g. the operator's snapshot task journal). */
+  constructor(options: { factory: DriverFactory; readSecret: SecretReader; context?: DriverContext }) {
     this.#factory = options.factory;
     this.#readSecret = options.readSecret;
+    this.#context = options.context ?? {};
   }
 
   /**
@@ -62,7 +65,7 @@ export class DriverPool {
       cached.spec = spec;
       return cached.driver;
     }
-    const driver = this.#factory(connection);
+    const driver = this.#factory(connection, this.#context);
     this.#entries.set(name, { spec, connection, driver });
     if (cached) await closeQuietly(cached.driver);
     return driver;
@@ -101,15 +104,20 @@ export class DriverPool {
   }
 
   async #connection(spec: HypervisorSpec): Promise<DriverConnection> {
+    const base: DriverConnection = {
+      driver: spec.driver,
+      uri: spec.uri,
+      ...(spec.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
+    };
     const ref = spec.credentialsSecretRef;
-    if (!ref) return { driver: spec.driver, uri: spec.uri };
+    if (!ref) return base;
     const credentials = await this.#readSecret(ref);
     if (!credentials) {
       throw new CredentialsNotFoundError(
         `credentials Secret "${ref.namespace}/${ref.name}" (spec.credentialsSecretRef) not found`,
       );
     }
-    return { driver: spec.driver, uri: spec.uri, credentials };
+    return { ...base, credentials };
   }
 }
 

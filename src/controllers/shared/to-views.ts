@@ -33,6 +33,7 @@ export function hypervisorView(hypervisor: Hypervisor): HypervisorView {
     capabilities: {
       memorySnapshots: status.capabilities?.memorySnapshots ?? false,
       quiesce: status.capabilities?.quiesce ?? false,
+      maxSnapshotsPerVM: status.capabilities?.maxSnapshotsPerVM,
     },
   };
 }

@@ -14,6 +14,15 @@ import { applyHold, copyVmStatus, writeVmStatusGuarded } from '../shared/vm-stat
 import type { HoldView } from '../views.ts';
 import { decideVmStep, heldMessage, type VmStep } from './decide.ts';
 import { holderExists } from './holder.ts';
+import { buildSnapshotTree, type SnapshotTree } from './snapshot-tree.ts';
+import {
+  statusTreeAgrees,
+  type TreeInputs,
+  TreeRefresh,
+  treeFingerprint,
+  vmSnapshotNames,
+  vmSnapshotUids,
+} from './tree-refresh.ts';
 
 /** Phase changes made outside vmsnap (virsh, the guest shutting down) show up within this long. */
 export const OBSERVE_INTERVAL_MS = 30_000;
@@ -33,12 +42,14 @@ export const STOP_GRACE_MS = 120_000;
 export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
   /** When a graceful stop was first asked for, per VM key; in memory only (a restart just asks again). */
   const stopAskedAt = new Map<string, number>();
+  const treeRefresh = new TreeRefresh();
 
   return async (key: string, ctx: ReconcileContext): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
     const raw = await deps.client.find<ApiObject>(VIRTUAL_MACHINES, { namespace, name });
     if (!raw) {
       stopAskedAt.delete(key);
+      treeRefresh.forget(key);
       deps.metrics?.observeHold(key, undefined);
       return {};
     }
@@ -67,6 +78,24 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     const { domain, keptHold } = acted;
     deps.metrics?.observeHold(key, keptHold?.since);
     if (domain.phase === 'Stopped' || vm.spec.powerState !== 'Stopped') stopAskedAt.delete(key);
+    const treeInputs: TreeInputs = {
+      held: keptHold !== undefined,
+      fingerprint: treeFingerprint(deps.snapshots, {
+        namespace: namespace ?? '',
+        name,
+        currentSnapshot: vm.status.currentSnapshot,
+      }),
+      statusAgrees: () =>
+        statusTreeAgrees(
+          vm.status.snapshots,
+          vmSnapshotNames(deps.snapshots, vm.identity),
+          vm.status.currentSnapshot,
+        ),
+      now: deps.now().getTime(),
+    };
+    const tree = treeRefresh.due(key, treeInputs)
+      ? await listSnapshotTree(deps, driver, vm, stepCtx)
+      : undefined;
 
     const now = deps.now();
     const generation = vm.identity.generation;
@@ -76,6 +105,10 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     if (!transient) status.phase = domain.phase;
     status.domainUUID = domain.uuid;
     applyHold(status, keptHold, generation, now);
+    if (tree) {
+      status.snapshots = tree.entries;
+      status.snapshotCount = tree.total;
+    }
     const converging = setVmReadyState(
       status,
       { domain, keptHold, desired: vm.spec.powerState, transient },
@@ -84,6 +117,8 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     );
     if (!(await writeVmStatusGuarded(deps.statusWriter, raw, status)))
       return { requeueAfterMs: CONFLICT_RETRY_MS };
+    // Only once written: a lost write must be retried with a fresh listing, not skipped as already done.
+    if (tree) treeRefresh.listed(key, treeInputs);
     if (step.kind === 'ReleaseStaleHold') {
       stepCtx.log.warn(step.message);
       await deps.events.warning(raw, 'StaleHoldReleased', 'ReleaseHold', step.message);
@@ -198,6 +233,27 @@ function pausedByOwnSnapshot(domain: DomainInfo, hold: HoldView | undefined): bo
     domain.phase === 'Paused' &&
     (domain.pausedReason === 'Snapshot' || domain.pausedReason === 'Saving')
   );
+}
+
+/**
+ * The domain's snapshot tree for status.snapshots, or undefined when the hypervisor could not list it now: the
+ * tree then stays as last written and the next reconcile tries again, because a listing failure says nothing
+ * about the VM's phase and must not turn the VM not-Ready.
+ */
+async function listSnapshotTree(
+  deps: ControllerDeps,
+  driver: HypervisorDriver,
+  vm: VirtualMachine,
+  ctx: ReconcileContext,
+): Promise<SnapshotTree | undefined> {
+  try {
+    const infos = await driver.listSnapshots(vm.spec.domain);
+    return buildSnapshotTree(infos, vmSnapshotUids(deps.snapshots, vm.identity));
+  } catch (error) {
+    if (!isDriverError(error)) throw error;
+    ctx.log.warn({ reason: error.reason, err: error.message }, 'could not list the snapshot tree');
+    return undefined;
+  }
 }
 
 type Reached =

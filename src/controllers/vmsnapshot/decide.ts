@@ -3,16 +3,19 @@ import type { HoldView, HypervisorView, SnapshotView, VmView } from '../views.ts
 /**
  * The VMSnapshot reconciler's brain: from what it observed, the ONE next step. Pure, so every case is a unit test.
  *
- * Expected flow for a new snapshot (each arrow is one reconcile; each step is idempotent and safe to re-run after
- * a crash at any point):
+ * Expected flow for a new snapshot (each step is idempotent and safe to re-run after a crash at any point; the
+ * reconciler carries out AddFinalizer, TakeHold and Create in one reconcile when nothing makes it wait):
  *   AddFinalizer -> (wait for VM, hypervisor, hold) -> TakeHold -> Create -> Finish -> Done
  * - TakeHold writes the VM's status.hold guarded by resourceVersion: of two snapshots racing for one VM exactly
- *   one wins; the other sees the hold and waits.
+ *   one wins; the other sees the hold and waits. The hold is also the durable mark that a Create attempt may
+ *   have reached the hypervisor (steps.ts `create`): it is taken before the first driver call and let go only
+ *   after a terminal status or by Cleanup.
  * - Create calls the driver with a name derived from the object's UID, so a retry after a crash finds (or adopts)
- *   the snapshot instead of taking a second one; it then records the snapshot as Ready.
+ *   the snapshot instead of taking a second one; it writes InProgress while the driver works, then Ready.
  * - Finish moves the VM's currentSnapshot and releases the hold. A crash between Create and Finish leaves a Ready
  *   snapshot holding its VM: the next reconcile sees exactly that state and finishes.
- * Deletion: Cleanup releases a hold we still have, deletes the hypervisor snapshot when the policy says Delete, and
+ * Deletion: Cleanup releases a hold we still have, deletes the hypervisor snapshot when the policy says Delete (the
+ * one status.snapshotName names, or `vs-<uid>` when the snapshot held its VM before its deletion began), and
  * removes the finalizer.
  * Deadlines: waiting on preconditions past failureDeadline -> Stall (still waiting, Stalled=True); an operation
  * that has the hold and is past its deadline -> Fail (the hold is released, nothing more is tried).
@@ -51,10 +54,14 @@ export function decideSnapshotStep(world: SnapshotWorld): SnapshotStep {
 
   if (snapshot.deleting) {
     if (!snapshot.hasFinalizer) return { kind: 'Done' };
+    // A snapshot that held its VM before its deletion began may have an attempt on the hypervisor that no status
+    // names yet (Create writes InProgress while the driver works); Cleanup records the derived name first.
+    const mayHaveAttempt = holdsVm && snapshot.status.phase !== 'Deleting';
     return {
       kind: 'Cleanup',
       deleteOnHypervisor:
-        snapshot.spec.deletionPolicy === 'Delete' && snapshot.status.snapshotName !== undefined,
+        snapshot.spec.deletionPolicy === 'Delete' &&
+        (snapshot.status.snapshotName !== undefined || mayHaveAttempt),
       releaseHold: holdsVm,
     };
   }
@@ -151,10 +158,11 @@ function preconditionBlocker({
       terminal: true,
     };
   }
-  if (vm.maxSnapshots !== undefined && (otherSnapshotsOfVm ?? 0) >= vm.maxSnapshots) {
+  const limit = snapshotLimit(vm, hypervisor);
+  if (limit !== undefined && (otherSnapshotsOfVm ?? 0) >= limit.max) {
     return {
       reason: 'SnapshotLimitReached',
-      message: `VirtualMachine "${vm.name}" already has ${otherSnapshotsOfVm} snapshots (spec.maxSnapshots ${vm.maxSnapshots}); delete one to take another`,
+      message: `VirtualMachine "${vm.name}" already has ${otherSnapshotsOfVm} snapshots (${limit.source} ${limit.max}); delete one to take another`,
       terminal: true,
     };
   }
@@ -167,6 +175,20 @@ function preconditionBlocker({
     };
   }
   return undefined;
+}
+
+/**
+ * The most snapshots the VM may have, and where that number comes from: its spec.maxSnapshots, else the
+ * hypervisor's own per-VM limit as probed (vSphere: 32 per chain), else none (undefined).
+ */
+export function snapshotLimit(
+  vm: Pick<VmView, 'maxSnapshots'>,
+  hypervisor: Pick<HypervisorView, 'name' | 'capabilities'> | undefined,
+): { max: number; source: string } | undefined {
+  if (vm.maxSnapshots !== undefined) return { max: vm.maxSnapshots, source: 'spec.maxSnapshots' };
+  const driverLimit = hypervisor?.capabilities.maxSnapshotsPerVM;
+  if (driverLimit === undefined) return undefined;
+  return { max: driverLimit, source: `the limit of Hypervisor "${hypervisor?.name}"` };
 }
 
 function hypervisorMessage(vm: VmView, hypervisor: HypervisorView | undefined): string {

@@ -10,14 +10,22 @@ export interface LoadedSnapshot {
   key: string;
   raw: ApiObject;
   snapshot: VMSnapshot;
-  /** Read from the API server (not the cache): the hold is written guarded by this object's resourceVersion. */
+  /** The VM as read by `readVm`; the hold is written guarded by this object's resourceVersion. */
   vmRaw: ApiObject | undefined;
   vm: VirtualMachine | undefined;
   hypervisor: Hypervisor | undefined;
 }
 
+/** What this process remembers about its own writes for one snapshot key (kept by the reconciler). */
+export interface OwnWrites {
+  /** The snapshot's resourceVersion our last write of it returned; undefined if we wrote none. */
+  lastWrittenVersion: string | undefined;
+  /** Whether a reconcile of this key wrote, or tried to write, the VM's status. */
+  wroteVm: boolean;
+}
+
 /**
- * Reads the snapshot (see readSnapshot) and its VM (from the API server), and the VM's Hypervisor from the cache.
+ * Reads the snapshot (see readSnapshot) and its VM (see readVm), and the VM's Hypervisor from the cache.
  * undefined when the snapshot is gone. A VM or Hypervisor that does not parse counts as missing (its own
  * controller reports why).
  */
@@ -25,16 +33,35 @@ export async function loadSnapshot(
   deps: ControllerDeps,
   key: string,
   ref: { namespace: string; name: string },
-  lastWrittenVersion: string | undefined,
+  own: OwnWrites,
 ): Promise<LoadedSnapshot | undefined> {
-  const raw = await readSnapshot(deps, ref, lastWrittenVersion);
+  const raw = await readSnapshot(deps, ref, own.lastWrittenVersion);
   if (!raw) return undefined;
   const snapshot = parseSnapshot(raw);
-  const vmRaw = await deps.client.find<ApiObject>(VIRTUAL_MACHINES, {
-    namespace: ref.namespace,
-    name: snapshot.spec.vmName,
-  });
+  const vmRef = { namespace: ref.namespace, name: snapshot.spec.vmName };
+  const vmRaw = await readVm(deps, vmRef, own.wroteVm || snapshot.identity.deleting);
   return assemble(deps, key, raw, snapshot, vmRaw);
+}
+
+/**
+ * The VM from the informer cache while this key never wrote it (a new snapshot, one waiting for the hold), else
+ * from the API server. A stale cached copy is safe for such a snapshot:
+ * - every VM write a step makes is guarded by the copy's resourceVersion, so a stale copy only loses with 409
+ *   Conflict (the step requeues, and from then on this key reads by GET: `wroteVm`);
+ * - a hold naming this snapshot in the cache is still held: only this controller lets go of it, after writing a
+ *   terminal status (or in Cleanup, which always reads by GET), so the Create it leads to is not a second one;
+ * - a precondition read from a copy a few milliseconds old (the VM's phase) was itself observed on the
+ *   hypervisor by the VirtualMachine reconciler, seconds old at worst;
+ * - a VM event wakes its snapshots only after the informer stored it, so the copy is never older than the event.
+ * The first reconcile of every snapshot (and each wait while another one holds the VM) saves one GET.
+ */
+async function readVm(
+  deps: ControllerDeps,
+  ref: { namespace: string; name: string },
+  mustGet: boolean,
+): Promise<ApiObject | undefined> {
+  const cached = mustGet ? undefined : deps.virtualMachines.get(ref.namespace, ref.name);
+  return cached ?? deps.client.find<ApiObject>(VIRTUAL_MACHINES, ref);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   scheduledSnapshotName,
   spreadOffsetMs,
 } from '../../schedule/index.ts';
+import { roomForNextSnapshot, type VmGate } from './room.ts';
 
 /** A VMSnapshot this schedule took (it carries the schedule's label), as retention and Forbid need it. */
 export interface OwnedSnapshot {
@@ -29,6 +30,11 @@ export interface ScheduleWorld {
   createdAt: Date;
   /** The VMs the schedule selects now, by name. */
   vmNames: readonly string[];
+  /**
+   * Per selected VM, whether it is held and how close it is to its snapshot limit. A VM missing here (or the whole
+   * map missing, as in tests that model neither) is not held and has no limit.
+   */
+  vmGates?: ReadonlyMap<string, VmGate>;
   owned: readonly OwnedSnapshot[];
   /** Snapshots a VMRevert in progress refers to: never pruned. */
   protectedNames: ReadonlySet<string>;
@@ -43,10 +49,18 @@ export interface SnapshotToCreate {
 
 export type ScheduleStatus = VMSnapshotScheduleStatusWire & { conditions: Condition[] };
 
+/** Something a user should hear about a run (an Event on the schedule). */
+export interface ScheduleNotice {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
 export interface ScheduleDecision {
   status: ScheduleStatus;
   create: SnapshotToCreate[];
   delete: string[];
+  notices: ScheduleNotice[];
   /** When to look again (the next run, or the next VM's slot in the spread window). */
   requeueAfterMs: number | undefined;
 }
@@ -77,7 +91,7 @@ export function decideSchedule(world: ScheduleWorld): ScheduleDecision {
   if (spec.suspend) {
     // nextScheduleTime stays: on resume, runs from it on are counted (missed) or taken, none twice.
     setState('Ready', Reason.Suspended, 'suspended: no snapshots are taken or pruned');
-    return { status, create: [], delete: [], requeueAfterMs: undefined };
+    return { status, create: [], delete: [], notices: [], requeueAfterMs: undefined };
   }
 
   const run: RunSchedule = { cron: spec.schedule, timeZone: spec.timeZone };
@@ -110,47 +124,188 @@ export function decideSchedule(world: ScheduleWorld): ScheduleDecision {
     status.nextScheduleTime = optionalTime(due.nextRunAt);
   }
 
-  const create: SnapshotToCreate[] = [];
-  let nextSlot: number | undefined;
-  if (openRun !== undefined && !waiting && isOpen(run, openRun, now)) {
-    const existing = new Set(world.owned.map((s) => s.name));
-    for (const vmName of world.vmNames) {
-      const name = scheduledSnapshotName(schedule.identity.name, vmName, openRun);
-      if (existing.has(name)) continue;
-      const slot = openRun.getTime() + spreadOffsetMs(schedule.identity.uid, vmName, spec.spreadMs);
-      if (slot <= now.getTime()) create.push({ name, vmName, runAt: openRun });
-      else nextSlot = Math.min(nextSlot ?? slot, slot);
-    }
-  }
+  const byVm = groupByVm(world.owned);
+  const plan: RunPlan =
+    openRun !== undefined && !waiting && isOpen(run, openRun, now)
+      ? planRun(world, byVm, openRun)
+      : { create: [], delete: [], notices: [], pending: false, wakeAt: undefined };
 
-  const lastSuccess = latestSuccessfulRun(world.owned, create);
+  const lastSuccess = latestSuccessfulRun(
+    world.owned,
+    (plan.pending || plan.create.length > 0) && openRun !== undefined ? [openRun] : [],
+  );
   if (lastSuccess !== undefined && lastSuccess > (parseTime(status.lastSuccessfulTime) ?? new Date(0))) {
     status.lastSuccessfulTime = rfc3339(lastSuccess);
   }
 
-  const toDelete = prune(world);
+  const toDelete = [...new Set([...prune(world, byVm), ...plan.delete])].sort();
+  const full = vmsWithoutRoom(world, byVm);
 
   if (waiting) {
     setState('InProgress', Reason.WaitingForPreviousRun, "waiting for the previous run's snapshots (Forbid)");
+  } else if (world.vmNames.length === 0) {
+    setState('Stalled', Reason.NoVMsSelected, nothingSelectedMessage(world.schedule));
+  } else if (full.length > 0) {
+    setState('Stalled', Reason.SnapshotLimitReached, listed(full));
   } else {
     const next = status.nextScheduleTime ?? 'never';
     setState('Ready', Reason.Scheduled, `next run ${next}`);
   }
 
-  const wakeAt = [nextSlot, parseTime(status.nextScheduleTime)?.getTime()].filter((t) => t !== undefined);
+  const wakeAt = [plan.wakeAt, parseTime(status.nextScheduleTime)?.getTime()].filter((t) => t !== undefined);
   const earliest = wakeAt.length === 0 ? undefined : Math.min(...wakeAt);
   const requeueAfterMs = waiting
     ? WAITING_POLL_MS
     : earliest === undefined
       ? undefined
-      : Math.max(earliest - now.getTime(), MIN_REQUEUE_MS);
-  return { status, create, delete: toDelete, requeueAfterMs };
+      : Math.min(Math.max(earliest - now.getTime(), MIN_REQUEUE_MS), MAX_REQUEUE_MS);
+  return { status, create: plan.create, delete: toDelete, notices: plan.notices, requeueAfterMs };
+}
+
+interface RunPlan {
+  create: SnapshotToCreate[];
+  /** Deleted first, to make room under a VM's snapshot limit. */
+  delete: string[];
+  notices: ScheduleNotice[];
+  /** Some VM's snapshot of this run may still be created (spread slot to come, VM held, waiting for room). */
+  pending: boolean;
+  /** When to look at the run again (epoch ms), besides the watch events that wake it. */
+  wakeAt: number | undefined;
+}
+
+/**
+ * The open run's snapshots still to create, VM by VM. A VM's snapshot starts at its spread slot; it waits while
+ * the VM is held (the VM's change wakes the schedule) and while deletions make room under its limit. With
+ * startingDeadlineSeconds, a VM not started within that long after its slot is skipped for this run, as a
+ * CronJob skips a run it could not start in time: a held VM is snapshotted when the hold is released only if
+ * that is still within the deadline.
+ */
+function planRun(world: ScheduleWorld, byVm: ReadonlyMap<string, OwnedSnapshot[]>, runAt: Date): RunPlan {
+  const { schedule, now } = world;
+  const { spec } = schedule;
+  const plan: RunPlan = { create: [], delete: [], notices: [], pending: false, wakeAt: undefined };
+  const wake = (at: number) => {
+    plan.wakeAt = Math.min(plan.wakeAt ?? at, at);
+  };
+  const existing = new Set(world.owned.map((s) => s.name));
+  const deadlineMs =
+    spec.startingDeadlineSeconds === undefined ? undefined : spec.startingDeadlineSeconds * 1000;
+  const runText = rfc3339(runAt);
+  for (const vmName of world.vmNames) {
+    const name = scheduledSnapshotName(schedule.identity.name, vmName, runAt);
+    if (existing.has(name)) continue;
+    const slot = runAt.getTime() + spreadOffsetMs(schedule.identity.uid, vmName, spec.spreadMs);
+    if (slot > now.getTime()) {
+      plan.pending = true;
+      wake(slot);
+      continue;
+    }
+    const gate = world.vmGates?.get(vmName);
+    if (deadlineMs !== undefined && now.getTime() - slot > deadlineMs) {
+      const why = gate?.held ? 'it is held by another operation' : 'it could not be started in time';
+      plan.notices.push({
+        type: 'Warning',
+        reason: Reason.StartingDeadlineExceeded,
+        message: `run ${runText}: VirtualMachine "${vmName}" not snapshotted: ${why} (startingDeadlineSeconds ${spec.startingDeadlineSeconds})`,
+      });
+      continue;
+    }
+    if (gate?.held) {
+      plan.pending = true;
+      // The hold's release wakes the schedule (a VM change); the deadline needs a wake-up of its own.
+      wake(Math.min(now.getTime() + WAITING_POLL_MS, slot + (deadlineMs ?? WAITING_POLL_MS) + 1));
+      continue;
+    }
+    const room = roomForNextSnapshot({
+      vmName,
+      gate,
+      own: byVm.get(vmName) ?? [],
+      next: { name, runAt },
+      retention: spec.retention,
+      timeZone: spec.timeZone,
+      now,
+      protectedNames: world.protectedNames,
+    });
+    if (room.kind === 'free') {
+      plan.create.push({ name, vmName, runAt });
+      continue;
+    }
+    // Both wait on deletions, which wake no schedule when they are of snapshots it did not take: poll.
+    wake(now.getTime() + WAITING_POLL_MS);
+    if (room.kind === 'pruneFirst') {
+      plan.pending = true;
+      plan.delete.push(...room.deletions);
+      if (room.deletions.length > 0) {
+        plan.notices.push({
+          type: 'Normal',
+          reason: Reason.PruningForLimit,
+          message: `run ${runText}: VirtualMachine "${vmName}" is at its snapshot limit; deleting ${room.deletions.join(', ')} (retention) before taking its snapshot`,
+        });
+      }
+    } else {
+      plan.notices.push({
+        type: 'Warning',
+        reason: Reason.SnapshotLimitReached,
+        message: `run ${runText}: ${room.message}`,
+      });
+    }
+  }
+  return plan;
+}
+
+/**
+ * The selected VMs at their limit whose next snapshot this schedule's retention cannot make room for, as
+ * messages: the schedule is Stalled for them until someone deletes snapshots or raises the limit. Looked at on
+ * every reconcile, not only while a run is open, so the condition holds between runs instead of flapping.
+ */
+function vmsWithoutRoom(world: ScheduleWorld, byVm: ReadonlyMap<string, OwnedSnapshot[]>): string[] {
+  const { spec } = world.schedule;
+  const messages: string[] = [];
+  for (const vmName of world.vmNames) {
+    const gate = world.vmGates?.get(vmName);
+    if (gate?.limit === undefined || gate.snapshots < gate.limit) continue;
+    const room = roomForNextSnapshot({
+      vmName,
+      gate,
+      own: byVm.get(vmName) ?? [],
+      next: { name: '', runAt: world.now },
+      retention: spec.retention,
+      timeZone: spec.timeZone,
+      now: world.now,
+      protectedNames: world.protectedNames,
+    });
+    if (room.kind === 'full') messages.push(room.message);
+  }
+  return messages;
+}
+
+/** Conditions are read by people: the first few VMs, and how many more. */
+const LISTED_IN_CONDITION = 5;
+
+function listed(messages: readonly string[]): string {
+  const shown = messages.slice(0, LISTED_IN_CONDITION).join('; ');
+  const more = messages.length - LISTED_IN_CONDITION;
+  return more > 0 ? `${shown}; and ${more} more VirtualMachines` : shown;
+}
+
+function nothingSelectedMessage(schedule: VMSnapshotSchedule): string {
+  const { identity, spec } = schedule;
+  if (spec.target.by === 'names') {
+    return `spec.vmNames: none of ${spec.target.vmNames.join(', ')} is a VirtualMachine in namespace "${identity.namespace}"`;
+  }
+  return `spec.selector matches no VirtualMachine in namespace "${identity.namespace}"`;
 }
 
 /** A waiting run is also woken by its snapshots' changes; this is the fallback. */
 const WAITING_POLL_MS = 30_000;
 /** Never spin: a run time that is "now" is looked at again a moment later. */
 const MIN_REQUEUE_MS = 1_000;
+/**
+ * Node's timers take at most 2^31-1 ms (24.8 days) and fire after 1 ms when given more, so a monthly or yearly
+ * schedule requeued for its next run would reconcile in a tight loop. A day is far below that; waking early only
+ * recomputes the same requeue.
+ */
+export const MAX_REQUEUE_MS = 24 * 60 * 60 * 1_000;
 
 /** Runs up to here were taken or counted: just before the stored next run, else the last taken run. */
 function dealtWithThrough(status: ScheduleStatus, lastTaken: Date | undefined): Date | undefined {
@@ -170,9 +325,9 @@ function isOpen(run: RunSchedule, runAt: Date, now: Date): boolean {
 /** The latest run whose snapshots all exist and are Ready (none still to be created). */
 function latestSuccessfulRun(
   owned: readonly OwnedSnapshot[],
-  creating: readonly SnapshotToCreate[],
+  pendingRuns: readonly Date[],
 ): Date | undefined {
-  const incomplete = new Set(creating.map((c) => c.runAt.getTime()));
+  const incomplete = new Set(pendingRuns.map((runAt) => runAt.getTime()));
   const byRun = new Map<number, OwnedSnapshot[]>();
   for (const snapshot of owned) {
     const list = byRun.get(snapshot.runAt.getTime()) ?? [];
@@ -187,15 +342,20 @@ function latestSuccessfulRun(
   return latest === undefined ? undefined : new Date(latest);
 }
 
-/** Retention per VM over every snapshot this schedule took, selected or not any more. */
-function prune(world: ScheduleWorld): string[] {
-  const { spec } = world.schedule;
+/** The schedule's snapshots grouped by VM: retention and limits are per VM. */
+function groupByVm(owned: readonly OwnedSnapshot[]): Map<string, OwnedSnapshot[]> {
   const byVm = new Map<string, OwnedSnapshot[]>();
-  for (const snapshot of world.owned) {
+  for (const snapshot of owned) {
     const list = byVm.get(snapshot.vmName) ?? [];
     list.push(snapshot);
     byVm.set(snapshot.vmName, list);
   }
+  return byVm;
+}
+
+/** Retention per VM over every snapshot this schedule took, selected or not any more. */
+function prune(world: ScheduleWorld, byVm: ReadonlyMap<string, OwnedSnapshot[]>): string[] {
+  const { spec } = world.schedule;
   const doomed: string[] = [];
   for (const snapshots of byVm.values()) {
     const retainable = snapshots.map((s) => ({ name: s.name, time: s.runAt, phase: s.phase }));

@@ -19,7 +19,7 @@ import type { ObjectCache } from '../shared/deps.ts';
 import { type ApiObject, VM_SNAPSHOTS } from '../shared/resources.ts';
 import { decideSchedule, rfc3339, type SnapshotToCreate } from './decide.ts';
 import { SCHEDULED_AT_ANNOTATION, VM_SNAPSHOT_SCHEDULES } from './resources.ts';
-import { ownedSnapshots, protectedSnapshotNames, selectedVmNames } from './world.ts';
+import { ownedSnapshots, protectedSnapshotNames, selectedVms, vmGates } from './world.ts';
 
 export interface ScheduleDeps {
   client: KubeClient;
@@ -28,6 +28,8 @@ export interface ScheduleDeps {
   virtualMachines: ObjectCache;
   snapshots: ObjectCache;
   reverts: ObjectCache;
+  /** For each VM's default snapshot limit (the Hypervisor's status.capabilities.maxSnapshotsPerVM). */
+  hypervisors: ObjectCache;
   /** The injected clock: run times are computed against it. */
   now: () => Date;
 }
@@ -56,10 +58,12 @@ export function vmSnapshotScheduleReconciler(deps: ScheduleDeps): Reconciler {
       return {};
     }
     const schedule = parsed.value;
+    const vms = selectedVms(schedule, deps.virtualMachines);
     const decision = decideSchedule({
       schedule,
       createdAt: new Date(raw.metadata.creationTimestamp ?? deps.now().toISOString()),
-      vmNames: selectedVmNames(schedule, deps.virtualMachines),
+      vmNames: vms.map((vm) => vm.identity.name),
+      vmGates: vmGates(vms, deps.snapshots, deps.hypervisors),
       owned: ownedSnapshots(schedule, deps.snapshots),
       protectedNames: protectedSnapshotNames(schedule.identity.namespace, deps.reverts),
       now: deps.now(),
@@ -76,6 +80,10 @@ export function vmSnapshotScheduleReconciler(deps: ScheduleDeps): Reconciler {
       void deps.events.normal(raw, 'SnapshotsCreated', 'Create', `run ${runAt}: snapshots of ${names}`);
     }
     for (const doomed of decision.delete) await deleteSnapshot(deps, schedule.identity.namespace, doomed);
+    for (const notice of decision.notices) {
+      const record = notice.type === 'Warning' ? deps.events.warning : deps.events.normal;
+      void record.call(deps.events, raw, notice.reason, 'Schedule', notice.message);
+    }
     ctx.log.debug(
       {
         created: decision.create.length,

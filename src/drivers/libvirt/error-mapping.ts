@@ -3,7 +3,7 @@
 // hypervisor's own text, so nothing is lost.
 
 import { DriverError, type DriverErrorReason } from '../errors.ts';
-import { CommandFailure } from './virsh.ts';
+import { CommandFailure } from './command-runner.ts';
 
 interface Rule {
   pattern: RegExp;
@@ -13,10 +13,19 @@ interface Rule {
 }
 
 // Order matters: the first match wins (connection failures first, they wrap any other text).
+// The last three are the session's (virsh-session.ts): its virsh died or was killed mid-command, or virsh
+// reconnected by itself after losing the daemon (the command's answer then cannot be trusted).
+const CONNECTION_LOST =
+  /failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|End of file while reading data|Cannot write data|Connection reset by peer|Connection refused|no connection driver available|Broken pipe|client socket is closed|no valid connection|Reconnected to the hypervisor|virsh session ended/i;
+
+/** Whether virsh's error text says the libvirt connection is gone (HypervisorUnreachable). */
+export function isConnectionLost(text: string): boolean {
+  return CONNECTION_LOST.test(text);
+}
+
 const RULES: readonly Rule[] = [
   {
-    pattern:
-      /failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|End of file while reading data|Cannot write data|Connection reset by peer|Connection refused|no connection driver available|Broken pipe|client socket is closed/i,
+    pattern: CONNECTION_LOST,
     reason: 'HypervisorUnreachable',
     summary: 'cannot reach the hypervisor',
   },

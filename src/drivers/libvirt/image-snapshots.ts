@@ -47,7 +47,7 @@ export function snapshotCapableDisks(disks: readonly LibvirtDiskXml[]): LibvirtD
 }
 
 export async function tagsOfRunningDomain(virsh: Virsh, domain: string): Promise<ImageTags> {
-  const output = await virsh.run([
+  const output = await virsh.read([
     'qemu-monitor-command',
     '--domain',
     domain,

@@ -49,6 +49,14 @@ export interface LibvirtDriverOptions {
    * Without it, the image check before a revert of a shut-off domain relies on libvirt's records alone.
    */
   localImages?: boolean;
+  /**
+   * Long-lived `virsh` sessions serving reads (dominfo, snapshot-dumpxml, ...): at most this many, so this many
+   * reads in parallel. 0: every read is its own process, as mutations always are. Default 4. Not used with
+   * `runner`.
+   */
+  readSessions?: number;
+  /** An idle read session is closed after this long. Default 2 min. */
+  sessionIdleMs?: number;
 }
 
 const LIST_PARALLELISM = 4;
@@ -67,7 +75,7 @@ export class LibvirtDriver implements HypervisorDriver {
   }
 
   async probe(): Promise<ProbeResult> {
-    const output = await this.virsh('probe', ['version', '--daemon']);
+    const output = await this.read('probe', ['version', '--daemon']);
     const field = (label: string) => new RegExp(`^${label}:\\s*(.+)$`, 'm').exec(output)?.[1]?.trim();
     const daemon = field('Running against daemon') ?? field('Using library')?.replace(/^libvirt\s+/, '');
     const hypervisor = field('Running hypervisor');
@@ -89,18 +97,18 @@ export class LibvirtDriver implements HypervisorDriver {
 
   async getDomain(domain: string): Promise<DomainInfo> {
     const context = `get domain ${domain}`;
-    const info = parseDomInfo(await this.virsh(context, ['dominfo', '--domain', domain]));
+    const info = parseDomInfo(await this.read(context, ['dominfo', '--domain', domain]));
     // dominfo has no state reason; the reason is what tells `paused (saving)` from `paused (user)`.
     const needsReason = info.state !== 'running';
     const state = needsReason
-      ? await this.virsh(context, ['domstate', '--domain', domain, '--reason'])
+      ? await this.read(context, ['domstate', '--domain', domain, '--reason'])
       : undefined;
     return toDomainInfo(info, state);
   }
 
   async listSnapshots(domain: string): Promise<SnapshotInfo[]> {
     const [namesOutput, current] = await Promise.all([
-      this.virsh(`list snapshots of ${domain}`, ['snapshot-list', '--domain', domain, '--name']),
+      this.read(`list snapshots of ${domain}`, ['snapshot-list', '--domain', domain, '--name']),
       this.currentSnapshot(domain),
     ]);
     const names = namesOutput
@@ -133,14 +141,14 @@ export class LibvirtDriver implements HypervisorDriver {
         { retryable: false },
       );
     }
-    // Independent reads in parallel: each virsh call costs a process and a connection (~20 ms). A first attempt
+    // Independent reads in parallel (each a round trip, through the read sessions of virsh.ts). A first attempt
     // (mayExist false) cannot find its own snapshot; a foreign one of that name still fails the create below
     // with SnapshotNameConflict ("domain moment ... already exists").
     const [existing, initialState, disks, externals] = await Promise.all([
       request.mayExist === false ? undefined : this.snapshotXml(domain, request.name),
       this.getDomain(domain),
       this.disks(domain),
-      this.virsh(context, ['snapshot-list', '--domain', domain, '--external', '--name']),
+      this.read(context, ['snapshot-list', '--domain', domain, '--external', '--name']),
     ]);
     if (existing) {
       return sameOwnerOrConflict(
@@ -296,13 +304,25 @@ export class LibvirtDriver implements HypervisorDriver {
   async recover(domain: string): Promise<RecoveryResult> {
     const state = await this.getDomain(domain);
     if (!isInterruptedSave(state)) return { actions: [], domain: state };
-    return { actions: ['ResumedInterruptedSave'], domain: await this.resumeDomain(domain) };
+    try {
+      return { actions: ['ResumedInterruptedSave'], domain: await this.resumeDomain(domain) };
+    } catch (error) {
+      // `paused (saving)` also describes a snapshot another tool is taking right now. libvirt's job lock makes
+      // our resume wait for that job, after which the VM runs again by itself and libvirt refuses the resume:
+      // nothing was interrupted, and there is nothing to recover.
+      const after = await this.getDomain(domain);
+      if (after.phase === 'Running') return { actions: [], domain: after };
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
-    if (connection) await (await connection).prepared.cleanup();
+    if (!connection) return;
+    const { virsh, prepared } = await connection;
+    await virsh.close();
+    await prepared.cleanup();
   }
 
   private async runRevertStep(
@@ -368,7 +388,7 @@ export class LibvirtDriver implements HypervisorDriver {
   /** The current snapshot's name; undefined when the domain has none. */
   private async currentSnapshot(domain: string): Promise<string | undefined> {
     try {
-      const out = await this.virsh(`current snapshot of ${domain}`, [
+      const out = await this.read(`current snapshot of ${domain}`, [
         'snapshot-current',
         '--domain',
         domain,
@@ -384,7 +404,7 @@ export class LibvirtDriver implements HypervisorDriver {
   /** The snapshot's XML facts; undefined when libvirt has no snapshot by that name. */
   private async snapshotXml(domain: string, name: string): Promise<LibvirtSnapshotXml | undefined> {
     try {
-      const xml = await this.virsh(`read snapshot ${name} of ${domain}`, [
+      const xml = await this.read(`read snapshot ${name} of ${domain}`, [
         'snapshot-dumpxml',
         '--domain',
         domain,
@@ -401,7 +421,7 @@ export class LibvirtDriver implements HypervisorDriver {
   private async disks(domain: string): Promise<LibvirtDiskXml[]> {
     const context = `read disks of ${domain}`;
     try {
-      return parseDomainDisks(await this.virsh(context, ['dumpxml', '--domain', domain]));
+      return parseDomainDisks(await this.read(context, ['dumpxml', '--domain', domain]));
     } catch (err) {
       throw toDriverError(err, context);
     }
@@ -453,6 +473,7 @@ export class LibvirtDriver implements HypervisorDriver {
     }
   }
 
+  /** A mutation (or anything else that is not a read): its own virsh process, see virsh.ts. */
   private async virsh(context: string, args: string[]): Promise<string> {
     try {
       return await (await this.bound()).run(args);
@@ -461,10 +482,22 @@ export class LibvirtDriver implements HypervisorDriver {
     }
   }
 
+  /** A read-only command: through a long-lived virsh session when possible, see virsh.ts. */
+  private async read(context: string, args: string[]): Promise<string> {
+    try {
+      return await (await this.bound()).read(args);
+    } catch (err) {
+      throw toDriverError(err, context);
+    }
+  }
+
   private async bound(): Promise<Virsh> {
     this.connection ??= prepareUri(this.options.uri, this.options.credentials).then((prepared) => ({
       prepared,
-      virsh: new Virsh(prepared.uri, this.options.runner ?? execRunner, this.options.timeoutMs),
+      virsh: new Virsh(prepared.uri, this.options.runner ?? execRunner, this.options.timeoutMs, {
+        ...(this.options.readSessions === undefined ? {} : { maxSessions: this.options.readSessions }),
+        ...(this.options.sessionIdleMs === undefined ? {} : { idleMs: this.options.sessionIdleMs }),
+      }),
     }));
     return (await this.connection).virsh;
   }

@@ -25,12 +25,24 @@ export interface RecordedOperation {
   /** Sequence numbers (not times) of start and end, so overlap is exact and independent of the clock. */
   startedAt: number;
   endedAt?: number;
+  /**
+   * The host's clock (ms since the epoch) at start and end: for when an operation ran relative to a scheduled
+   * time (e.g. a schedule's spread), never for overlap, which the sequence numbers decide exactly.
+   */
+  startedAtMs: number;
+  endedAtMs?: number;
   outcome?: 'ok' | 'error';
 }
 
 export class ConcurrencyRecorder {
   private readonly records: RecordedOperation[] = [];
+  private readonly wallClock: () => number;
   private clock = 0;
+
+  /** `wallClock` stamps startedAtMs/endedAtMs; the sim host passes its own (injectable) clock. */
+  constructor(wallClock: () => number = Date.now) {
+    this.wallClock = wallClock;
+  }
 
   /** Marks an operation as started; call the returned function when it ends. */
   begin(operation: SimOperation, domain: string | undefined): (outcome: 'ok' | 'error') => void {
@@ -39,10 +51,12 @@ export class ConcurrencyRecorder {
       operation,
       domain,
       startedAt: ++this.clock,
+      startedAtMs: this.wallClock(),
     };
     this.records.push(record);
     return (outcome) => {
       record.endedAt = ++this.clock;
+      record.endedAtMs = this.wallClock();
       record.outcome = outcome;
     };
   }

@@ -71,7 +71,7 @@ export interface SimHypervisorOptions {
   maxSnapshotsPerVM?: number;
   /** Per-operation latency in ms (default 0). */
   latencyMs?: Partial<Record<SimOperation, number>>;
-  /** Wall clock for creationTime; tests may pin it. */
+  /** Wall clock for creationTime and the recorder's times; tests may pin or shift it. */
   now?: () => Date;
 }
 
@@ -79,7 +79,8 @@ export class SimHypervisor {
   readonly name: string;
   readonly version: string;
   readonly maxSnapshotsPerVM: number | undefined;
-  readonly recorder = new ConcurrencyRecorder();
+  /** Stamps operations with this host's clock (`now`), so tests that inject a clock read one time line. */
+  readonly recorder = new ConcurrencyRecorder(() => this.now().getTime());
   readonly faults = new FaultInjector();
   readonly now: () => Date;
   private readonly latency: Partial<Record<SimOperation, number>>;

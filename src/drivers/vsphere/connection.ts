@@ -1,7 +1,7 @@
 // A Hypervisor resource's connection (spec.driver: vsphere, spec.uri, the Secret's data) as driver options.
 
 import { DriverError } from '../errors.ts';
-import type { DriverConnection, HypervisorDriver } from '../port.ts';
+import type { DriverConnection, DriverContext, HypervisorDriver } from '../port.ts';
 import { VsphereDriver, type VsphereDriverOptions } from './vsphere-driver.ts';
 
 /** The Secret keys the vSphere driver reads. */
@@ -23,9 +23,22 @@ export function vsphereOptionsFrom(connection: DriverConnection): VsphereDriverO
     );
   }
   const ca = credentials[VSPHERE_CREDENTIAL_KEYS.ca];
-  return { url: connection.uri, username, password, ...(ca ? { ca } : {}) };
+  return {
+    url: connection.uri,
+    username,
+    password,
+    ...(ca ? { ca } : {}),
+    ...(connection.insecureSkipTLSVerify ? { insecure: true } : {}),
+  };
 }
 
-export function createVsphereDriver(connection: DriverConnection): HypervisorDriver {
-  return new VsphereDriver(vsphereOptionsFrom(connection));
+export function createVsphereDriver(
+  connection: DriverConnection,
+  context: DriverContext = {},
+): HypervisorDriver {
+  const journal = context.snapshotTaskJournal;
+  return new VsphereDriver({
+    ...vsphereOptionsFrom(connection),
+    ...(journal ? { taskJournal: journal } : {}),
+  });
 }

@@ -14,6 +14,7 @@ import type {
   StopOptions,
 } from '../port.ts';
 import { isValidSnapshotName } from '../port.ts';
+import type { PendingSnapshotTask, SnapshotTaskJournal } from '../snapshot-task-journal.ts';
 import { type FaultSubject, faultToDriverError, toDriverError } from './fault-mapping.ts';
 import { HttpsTransport, type SoapTransport } from './https-transport.ts';
 import { powerStepsAfterRevert } from './revert-plan.ts';
@@ -21,7 +22,6 @@ import { phaseOfPowerState, storesMemory, toSnapshotInfo } from './snapshot-info
 import { decodeVsphereDescription, encodeVsphereDescription } from './snapshot-mark.ts';
 import { parseSnapshotTree, type SnapshotNode, type SnapshotTree, sameMoRef } from './snapshot-tree.ts';
 import { type MoRef, SoapFault, text } from './soap-xml.ts';
-import type { PendingSnapshotTask, SnapshotTaskJournal } from './task-journal.ts';
 import { readProperties, startTask, type TaskOutcome, waitForTask } from './vim-calls.ts';
 import { VimClient } from './vim-client.ts';
 import { VmResolver } from './vm-resolver.ts';
@@ -33,7 +33,7 @@ export interface VsphereDriverOptions {
   password: string;
   /** PEM CA bundle for the endpoint's certificate; default: the system CAs. */
   ca?: string;
-  /** Skips TLS verification. Off by default and never set from a Hypervisor resource; for labs only. */
+  /** Skips TLS verification (Hypervisor.spec.insecureSkipTLSVerify, shown as TLSVerified=False); labs only. */
   insecure?: boolean;
   /** Replaces HTTPS (unit tests replay recorded SOAP responses). */
   transport?: SoapTransport;
@@ -41,7 +41,7 @@ export interface VsphereDriverOptions {
   taskTimeoutMs?: number;
   /** First task poll delay (doubles up to 1 s); default 50 ms. */
   taskPollMs?: number;
-  /** Persists in-flight CreateSnapshot tasks across crashes (see task-journal.ts). */
+  /** Persists in-flight CreateSnapshot tasks across crashes (see src/drivers/snapshot-task-journal.ts). */
   taskJournal?: SnapshotTaskJournal;
 }
 
@@ -135,7 +135,9 @@ export class VsphereDriver implements HypervisorDriver {
     }
     let state = await this.readVm(domain, context, true);
     const journal = this.options.taskJournal;
-    const pending = await journal?.pending(state.vm.value, request.owner.uid);
+    // mayExist false: no earlier attempt can have started a task (the caller's first try under its hold).
+    const pending =
+      request.mayExist === false ? undefined : await journal?.pending(state.vm.value, request.owner.uid);
     const adopted = adoptOrConflict(state.tree, request, context);
     if (adopted) {
       if (pending) await journal?.finished(pending);
@@ -181,11 +183,22 @@ export class VsphereDriver implements HypervisorDriver {
     const entry: PendingSnapshotTask = {
       vm: state.vm.value,
       snapshotName: request.name,
-      ownerUid: request.owner.uid,
+      owner: request.owner,
       task: task.value,
     };
-    await journal?.started(entry);
+    // A journal that cannot record the task still must not let this call return while the task runs (a retry
+    // would start a second one): wait first, then report the journal's failure; the retry adopts the result.
+    const unrecorded = await journal?.started(entry).then(
+      () => undefined,
+      (err: unknown) =>
+        new DriverError(
+          'DriverFailure',
+          `${context}: task ${task.value} could not be recorded (${err instanceof Error ? err.message : String(err)}); waited for it, a retry adopts its snapshot`,
+          { retryable: true, cause: err },
+        ),
+    );
     const outcome = await this.waitTask(task, context, 'vm');
+    if (unrecorded) throw unrecorded;
     await journal?.finished(entry);
     if (outcome.state === 'error') throw faultToDriverError(outcome, context, 'vm');
 
@@ -218,6 +231,9 @@ export class VsphereDriver implements HypervisorDriver {
       }
     } else {
       node = pickByName(state.tree, name, context);
+    }
+    if (!node && options.ownerUid !== undefined) {
+      node = await this.awaitPendingCreate(domain, state.vm, name, options.ownerUid, context);
     }
     if (!node) return false;
     const snapshot = node.moref;
@@ -347,6 +363,29 @@ export class VsphereDriver implements HypervisorDriver {
       if (err instanceof SoapFault && err.faultType === 'ManagedObjectNotFound') return undefined;
       throw toDriverError(err, context, 'task');
     }
+  }
+
+  /**
+   * The snapshot a journalled create task of this owner is still making (an operator killed mid-task, the
+   * VMSnapshot deleted meanwhile): waits for the task and returns its snapshot, so deleting it leaves no orphan.
+   */
+  private async awaitPendingCreate(
+    domain: string,
+    vm: MoRef,
+    name: string,
+    ownerUid: string,
+    context: string,
+  ): Promise<SnapshotNode | undefined> {
+    const journal = this.options.taskJournal;
+    const pending = await journal?.pending(vm.value, ownerUid);
+    if (!pending || pending.snapshotName !== name) return undefined;
+    // Whatever the task's outcome, what counts is whether it left a snapshot.
+    await this.waitForRecordedTask(pending.task);
+    await journal?.finished(pending);
+    const state = await this.readVm(domain, context, true);
+    return state.tree.nodes.find(
+      (n) => n.name === name && decodeVsphereDescription(n.description)?.owner.uid === ownerUid,
+    );
   }
 
   private async finishPending(pending: PendingSnapshotTask, context: string): Promise<void> {

@@ -4,7 +4,8 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,24 @@ export interface Vcsim {
   caPem: string;
   username: string;
   password: string;
+  /** SOAP requests the simulator served since it started, by method (request_counter.go). */
+  requestCounts(): Promise<SoapRequestCounts>;
+  /** With `gateSnapshotTasks`: the CreateSnapshot_Tasks the simulator holds (snapshot_gate.go). */
+  heldSnapshotTasks(): Promise<SnapshotGateReport>;
+  /** With `gateSnapshotTasks`: lets every held CreateSnapshot_Task run to its end. */
+  releaseSnapshotTasks(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface SoapRequestCounts {
+  total: number;
+  byMethod: Record<string, number>;
+}
+
+export interface SnapshotGateReport {
+  /** CreateSnapshot_Task calls the gate answered. */
+  creates: number;
+  held: Array<{ task: string; vm: string; name: string; released: boolean; pollingSessions: number }>;
 }
 
 export interface VcsimOptions {
@@ -34,6 +52,11 @@ export interface VcsimOptions {
   machines?: number;
   username?: string;
   password?: string;
+  /**
+   * Answer CreateSnapshot_Task with a task that stays `running` until `releaseSnapshotTasks()`, as a real
+   * vSphere task runs after the call returned (vcsim 0.24.2 alone finishes every task inside the call).
+   */
+  gateSnapshotTasks?: boolean;
 }
 
 /** Why vcsim cannot run here, or undefined when it can. */
@@ -60,9 +83,12 @@ export function vcsimBinary(): Promise<string> {
 }
 
 async function buildOnce(): Promise<string> {
-  const source = await readFile(join(MAIN_DIR, 'main.go'));
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const binary = join(CACHE_DIR, `vcsim-${hash}`);
+  // Keyed by every Go file of the main, so an edit to any of them rebuilds.
+  const hash = createHash('sha256');
+  for (const file of (await readdir(MAIN_DIR)).filter((f) => f.endsWith('.go')).sort()) {
+    hash.update(file).update(await readFile(join(MAIN_DIR, file)));
+  }
+  const binary = join(CACHE_DIR, `vcsim-${hash.digest('hex').slice(0, 16)}`);
   try {
     await access(binary);
     return binary;
@@ -156,6 +182,7 @@ export async function startVcsim(options: VcsimOptions = {}): Promise<Vcsim> {
       certPath,
       '-machines',
       String(options.machines ?? 2),
+      ...(options.gateSnapshotTasks ? ['-gate-snapshot-tasks'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -180,11 +207,17 @@ export async function startVcsim(options: VcsimOptions = {}): Promise<Vcsim> {
     });
   });
   const caPem = await readFile(certPath, 'utf8');
+  const control = (method: 'GET' | 'POST', path: string) => controlRequest(url, caPem, method, path);
   return {
     url,
     caPem,
     username,
     password,
+    requestCounts: async () => JSON.parse(await control('GET', 'requests')) as SoapRequestCounts,
+    heldSnapshotTasks: async () => JSON.parse(await control('GET', 'held')) as SnapshotGateReport,
+    releaseSnapshotTasks: async () => {
+      await control('POST', 'release');
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -194,6 +227,31 @@ export async function startVcsim(options: VcsimOptions = {}): Promise<Vcsim> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A call to the simulator's test-only /vcsim-control/ endpoints, over its verified TLS. */
+function controlRequest(
+  sdkUrl: string,
+  caPem: string,
+  method: 'GET' | 'POST',
+  path: string,
+): Promise<string> {
+  const url = new URL(`/vcsim-control/${path}`, sdkUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, ca: caPem }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve(body);
+        else reject(new Error(`vcsim ${method} ${url.pathname}: HTTP ${status}: ${body}`));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /**

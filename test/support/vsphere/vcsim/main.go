@@ -1,5 +1,6 @@
 // vcsim for vmsnap's tests: govmomi's vSphere API simulator (VPX model) on 127.0.0.1, serving TLS with its own
-// certificate, which it writes as PEM so clients verify TLS instead of skipping verification.
+// certificate, which it writes as PEM so clients verify TLS instead of skipping verification. Counts the SOAP
+// requests it serves (request_counter.go) and optionally gates snapshot tasks (snapshot_gate.go).
 // Build (no network): GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim .
 package main
 
@@ -32,6 +33,8 @@ func main() {
 	password := flag.String("password", "pass", "the only accepted login password")
 	certOut := flag.String("cert-out", "", "write the serving certificate (PEM) to this file")
 	machines := flag.Int("machines", 2, "VMs per host and per resource pool")
+	gateSnapshots := flag.Bool("gate-snapshot-tasks", false,
+		"answer CreateSnapshot_Task with a running task that ends when POST /vcsim-control/release is called")
 	flag.Parse()
 
 	model := simulator.VPX()
@@ -42,8 +45,22 @@ func main() {
 	defer model.Remove()
 	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*username, *password)}
 	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{selfSigned()}}
+	counter := newRequestCounter()
+	counter.register(model.Service)
+	var gate *snapshotGate
+	if *gateSnapshots {
+		gate = newSnapshotGate()
+		gate.register(model.Service)
+	}
 	server := model.Service.NewServer()
 	defer server.Close()
+	// NewServer serves its mux at once and /sdk cannot be registered twice, so counter and gate wrap the handler.
+	// Nothing can connect yet: the port is announced on stdout only below.
+	handler := server.Config.Handler
+	if gate != nil {
+		handler = gate.wrap(handler)
+	}
+	server.Config.Handler = counter.wrap(handler)
 
 	if *certOut != "" {
 		block := &pem.Block{Type: "CERTIFICATE", Bytes: server.Certificate().Raw}
