@@ -4,7 +4,17 @@
 // (b) spends its time (from watch events), and, in a separate pass with a recording virsh on the operator's
 // PATH, every virsh call the operator makes per snapshot. Prints markdown for docs/performance.md.
 //
-//   node bench/operator-overhead-libvirt.ts [rounds=15] [recordedRounds=3]
+//   node bench/operator-overhead-libvirt.ts [rounds=15] [recordedRounds=3] [filledMiB=0] [pauseMs=0]
+//
+// pauseMs: each measured path starts this long after the previous one ended. Deleting the previous round's
+// VMSnapshot leaves the operator work that outlives the DELETED event (the VM relists its snapshot tree: dominfo,
+// snapshot-list, snapshot-current); without a pause an operator round that follows another one starts while that
+// runs, on the same virsh sessions, and measures the previous snapshot's cleanup too. 0 measures back to back.
+//
+// filledMiB=0 runs the OS-less 64 MiB test guest, whose RAM is all zero pages (QEMU saves each as a flag, so its
+// snapshots are nearly free per MiB). filledMiB=N boots bench/lib/memory-fill.S instead in a guest of N MiB,
+// which fills its RAM with a non-repeating pattern before the rounds start: a snapshot then writes ~N MiB of
+// memory state, as with a real guest.
 //
 // The control plane runs as a child process (bench/lib/child-control-plane.ts) and the operator as another
 // (`vmsnap operator`), as in a real deployment; this process is only the client. Needs libvirtd on
@@ -13,6 +23,7 @@
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createTestDomain, libvirtAvailable, TEST_URI } from '../test/support/libvirt/test-domain.ts';
@@ -28,6 +39,7 @@ import {
   VERSION,
   VM,
 } from './lib/libvirt-bench-setup.ts';
+import { buildMemoryFillKernel, snapshotVmSize, waitForMemoryFill } from './lib/memory-fill-kernel.ts';
 import { startOperatorProcess } from './lib/operator-process.ts';
 import { fmt, summarize } from './lib/stats.ts';
 import { installVirshRecorder, type VirshCall } from './lib/virsh-recorder.ts';
@@ -36,6 +48,8 @@ import { EventStream, type ObservedEvent } from './lib/watch-events.ts';
 const run = promisify(execFile);
 const rounds = Number(process.argv[2] ?? 15);
 const recordedRounds = Number(process.argv[3] ?? 3);
+const filledMiB = Number(process.argv[4] ?? 0);
+const pauseMs = Number(process.argv[5] ?? 0);
 
 async function virsh(args: string[]): Promise<void> {
   await run('virsh', ['-c', TEST_URI, '-q', ...args], { env: { ...process.env, LC_ALL: 'C' } });
@@ -60,13 +74,28 @@ interface OperatorRound {
 
 async function main(): Promise<void> {
   if (!(await libvirtAvailable())) process.exit(1);
-  const domain = await createTestDomain({ label: 'ovh', start: true });
+  if (!Number.isInteger(filledMiB) || (filledMiB !== 0 && filledMiB < 32)) {
+    throw new Error(`filledMiB (argument 3) must be 0 or an integer >= 32, got ${process.argv[4]}`);
+  }
   const dataDir = await makeDataDir();
+  const domain =
+    filledMiB === 0
+      ? await createTestDomain({ label: 'ovh', start: true })
+      : await createTestDomain({
+          label: `ovh${filledMiB}m`,
+          start: true,
+          memoryMiB: filledMiB,
+          kernel: await buildMemoryFillKernel(dataDir),
+        });
   const controlPlane = await startChildControlPlane(dataDir);
   const api = controlPlane.kubeConfig.makeApiClient(CustomObjectsApi);
   let operator = startOperatorProcess(controlPlane.kubeconfigPath);
   const streams: EventStream[] = [];
   try {
+    const guest =
+      filledMiB === 0
+        ? 'the OS-less 64 MiB test guest (RAM all zero pages)'
+        : await describeFill(domain.name);
     // The operator installs the CRDs (and waits until each is Established); retry until all are served.
     await untilServed(() =>
       api.listNamespacedCustomObject({
@@ -152,6 +181,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < rounds; i++) {
       // Alternate which path goes first so drift on the shared machine hits both equally.
       for (const path of i % 2 ? ['operator', 'direct'] : ['direct', 'operator']) {
+        if (pauseMs > 0) await sleep(pauseMs);
         if (path === 'direct') directMs.push(await direct(`direct-${i}`));
         else operatorRounds.push(await throughOperator(`op-${i}`));
       }
@@ -165,6 +195,7 @@ async function main(): Promise<void> {
     await throughOperator('warm-recorded');
     const recorded: Array<{ round: OperatorRound; calls: VirshCall[] }> = [];
     for (let i = 0; i < recordedRounds; i++) {
+      if (pauseMs > 0) await sleep(pauseMs);
       const round = await throughOperator(`rec-${i}`);
       const calls = (await recorder.calls()).filter(
         (c) => c.start >= round.wallStart && c.start <= round.wallReady,
@@ -172,7 +203,7 @@ async function main(): Promise<void> {
       recorded.push({ round, calls });
     }
 
-    report(directMs, operatorRounds, recorded, load);
+    report(guest, directMs, operatorRounds, recorded, load);
   } finally {
     for (const s of streams) s.close();
     await operator.stop();
@@ -182,7 +213,23 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Waits for the memory-fill kernel to finish and proves the fill reached the snapshot: the memory state of one
+ * snapshot (`info snapshots` VM SIZE) must be about the guest's RAM, not the few MiB of an all-zero guest.
+ */
+async function describeFill(domain: string): Promise<string> {
+  const filled = await waitForMemoryFill(domain, TEST_URI);
+  await virsh(['snapshot-create-as', '--domain', domain, '--name', 'fill-check']);
+  const vmSize = await snapshotVmSize(domain, TEST_URI, 'fill-check');
+  await virsh(['snapshot-delete', '--domain', domain, '--snapshotname', 'fill-check']);
+  return (
+    `a ${filledMiB} MiB guest running bench/lib/memory-fill.S, ${fmt(filled, 0)} MiB of its RAM filled with a ` +
+    `non-repeating pattern (one snapshot's memory state, \`info snapshots\` VM SIZE: ${vmSize ?? '?'})`
+  );
+}
+
 function report(
+  guest: string,
   directMs: number[],
   rounds: OperatorRound[],
   recorded: Array<{ round: OperatorRound; calls: VirshCall[] }>,
@@ -190,7 +237,8 @@ function report(
 ): void {
   const d = summarize(directMs);
   const o = summarize(rounds.map((r) => r.total));
-  console.log(machineLine(load, `${directMs.length} rounds`));
+  console.log(`Guest: ${guest}\n`);
+  console.log(machineLine(load, `${directMs.length} rounds, ${pauseMs} ms pause before each path`));
   console.log('| path | median ms | p95 ms | max ms |');
   console.log('|---|---|---|---|');
   console.log(`| (a) virsh snapshot-create-as | ${fmt(d.median, 0)} | ${fmt(d.p95, 0)} | ${fmt(d.max, 0)} |`);

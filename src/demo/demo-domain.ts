@@ -84,20 +84,32 @@ export interface TinyDomainXmlOptions {
   diskFormat: 'qcow2' | 'raw';
   /** Written into <description>; omitted when undefined. */
   description?: string;
+  /** Guest RAM. Default 64. */
+  memoryMiB?: number;
+  /**
+   * A kernel for QEMU to boot directly (libvirt's <os><kernel>, QEMU's -kernel), e.g. a multiboot ELF; the disk
+   * stays attached but is not booted. Must be readable by the user QEMU runs as. Default: none (SeaBIOS finds no
+   * OS on the empty disk and waits forever).
+   */
+  kernelPath?: string;
 }
 
 /**
- * The libvirt XML of a tiny OS-less VM (64 MiB RAM, one virtio disk, TCG, no graphics). Shared with the test
- * helpers so the demo and the tests exercise the same kind of domain.
+ * The libvirt XML of a tiny VM (64 MiB RAM unless told, one virtio disk, TCG, no graphics), OS-less unless a
+ * kernel is given. Shared with the test helpers so the demo and the tests exercise the same kind of domain.
  */
 export function tinyDomainXml(options: TinyDomainXmlOptions): string {
-  const { name, diskPath, diskFormat, description } = options;
+  const { name, diskPath, diskFormat, description, memoryMiB = 64, kernelPath } = options;
+  if (!Number.isInteger(memoryMiB) || memoryMiB < 16) {
+    throw new Error(`tinyDomainXml: memoryMiB must be an integer >= 16, got ${memoryMiB}`);
+  }
   const descriptionLine = description === undefined ? '' : `  <description>${description}</description>\n`;
+  const boot = kernelPath === undefined ? "<boot dev='hd'/>" : `<kernel>${kernelPath}</kernel>`;
   return `<domain type='qemu'>
   <name>${name}</name>
-${descriptionLine}  <memory unit='MiB'>64</memory>
+${descriptionLine}  <memory unit='MiB'>${memoryMiB}</memory>
   <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+  <os><type arch='x86_64' machine='pc'>hvm</type>${boot}</os>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>

@@ -13,6 +13,7 @@ import { hypervisorView } from '../shared/to-views.ts';
 import { applyHold, copyVmStatus, writeVmStatusGuarded } from '../shared/vm-status.ts';
 import type { HoldView } from '../views.ts';
 import { decideVmStep, heldMessage, type VmStep } from './decide.ts';
+import { heldObservationDelay } from './held-observation.ts';
 import { holderExists } from './holder.ts';
 import { buildSnapshotTree, type SnapshotTree } from './snapshot-tree.ts';
 import {
@@ -43,6 +44,8 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
   /** When a graceful stop was first asked for, per VM key; in memory only (a restart just asks again). */
   const stopAskedAt = new Map<string, number>();
   const treeRefresh = new TreeRefresh();
+  /** When each VM's domain was last observed and written, per VM key; in memory only (a restart reads at once). */
+  const observedAt = new Map<string, number>();
 
   return async (key: string, ctx: ReconcileContext): Promise<ReconcileResult> => {
     const { namespace, name } = splitKey(key);
@@ -50,6 +53,7 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     if (!raw) {
       stopAskedAt.delete(key);
       treeRefresh.forget(key);
+      observedAt.delete(key);
       deps.metrics?.observeHold(key, undefined);
       return {};
     }
@@ -57,19 +61,37 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     if (!parsed.ok) throw new TerminalError(parsed.error.message);
     const vm = parsed.value;
 
+    const hold = vm.status.hold;
+    const holderAlive = hold ? await holderExists(deps.client, namespace ?? '', hold) : undefined;
+    // A hold just taken must not put a domain read on its holder's critical path (see held-observation.ts).
+    const deferMs = heldObservationDelay({
+      held: hold !== undefined,
+      holderExists: holderAlive,
+      generation: vm.identity.generation,
+      observedGeneration: vm.status.observedGeneration,
+      lastObservedAt: observedAt.get(key),
+      now: deps.now().getTime(),
+      intervalMs: OBSERVE_INTERVAL_MS,
+    });
+    if (deferMs !== undefined) {
+      deps.metrics?.observeHold(key, hold?.since);
+      return { requeueAfterMs: deferMs };
+    }
+
     const reached = await reachDomain(deps, vm);
     if (!reached.ok) {
-      deps.metrics?.observeHold(key, vm.status.hold?.since);
+      observedAt.delete(key);
+      deps.metrics?.observeHold(key, hold?.since);
       return writeNotReady(deps, raw, vm, reached.reason, reached.message);
     }
     const { driver } = reached;
-    const hold = vm.status.hold;
+    const observedNow = deps.now().getTime();
     const step = decideVmStep({
       observedPhase: reached.domain.phase,
       pausedReason: reached.domain.pausedReason,
       desiredPowerState: vm.spec.powerState,
       hold,
-      holderExists: hold ? await holderExists(deps.client, namespace ?? '', hold) : undefined,
+      holderExists: holderAlive,
     });
 
     const stepCtx = withObjectLogger(ctx, vm.identity, vm.spec.hypervisorName);
@@ -117,6 +139,7 @@ export function virtualMachineReconciler(deps: ControllerDeps): Reconciler {
     );
     if (!(await writeVmStatusGuarded(deps.statusWriter, raw, status)))
       return { requeueAfterMs: CONFLICT_RETRY_MS };
+    observedAt.set(key, observedNow);
     // Only once written: a lost write must be retried with a fresh listing, not skipped as already done.
     if (tree) treeRefresh.listed(key, treeInputs);
     if (step.kind === 'ReleaseStaleHold') {

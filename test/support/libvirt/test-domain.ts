@@ -1,11 +1,11 @@
-// Tiny real libvirt domains for tests: no OS, 64 MiB RAM, one qcow2 (or raw) disk, `<domain type='qemu'>`
-// (TCG), no graphics. SeaBIOS runs forever, which is enough for every snapshot operation. Each domain gets a
-// unique name carrying the test process's pid, so leftovers of a killed run can be swept safely by later runs
-// while other processes' domains are left alone.
+// Tiny real libvirt domains for tests: no OS (unless a kernel is given), 64 MiB RAM (unless told), one qcow2 (or
+// raw) disk, `<domain type='qemu'>` (TCG), no graphics. SeaBIOS runs forever, which is enough for every snapshot
+// operation. Each domain gets a unique name carrying the test process's pid, so leftovers of a killed run can be
+// swept safely by later runs while other processes' domains are left alone.
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tinyDomainXml } from '../../../src/demo/demo-domain.ts';
@@ -33,6 +33,13 @@ export interface TestDomainOptions {
   diskFormat?: 'qcow2' | 'raw';
   /** Start the domain after defining it. Default false. */
   start?: boolean;
+  /** Guest RAM. Default 64. */
+  memoryMiB?: number;
+  /**
+   * A kernel to boot instead of the empty disk (e.g. bench/lib/memory-fill-kernel.ts's): copied next to the disk,
+   * where QEMU (running as libvirt-qemu) can read it.
+   */
+  kernel?: string;
 }
 
 /** virsh with LC_ALL=C against the test URI; rejects with virsh's stderr in the message. */
@@ -76,8 +83,16 @@ export async function createTestDomain(options: TestDomainOptions = {}): Promise
   await mkdir(dir, { recursive: true });
   const diskPath = join(dir, diskFormat === 'qcow2' ? 'disk.qcow2' : 'disk.img');
   await run('qemu-img', ['create', '-q', '-f', diskFormat, diskPath, '64M']);
+  let kernelPath: string | undefined;
+  if (options.kernel !== undefined) {
+    kernelPath = join(dir, 'kernel.elf');
+    await copyFile(options.kernel, kernelPath);
+  }
   const xmlPath = join(dir, 'domain.xml');
-  await writeFile(xmlPath, domainXml(name, diskPath, diskFormat));
+  await writeFile(
+    xmlPath,
+    tinyDomainXml({ name, diskPath, diskFormat, memoryMiB: options.memoryMiB, kernelPath }),
+  );
   await virsh(['define', '--file', xmlPath], uri);
   const uuid = (await virsh(['domuuid', '--domain', name], uri)).trim();
   const remove = async () => {
