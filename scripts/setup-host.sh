@@ -18,6 +18,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# No udev on these machines either, so /dev/kvm (where the kernel offers it) stays root-only instead of udev's
+# root:kvm 0660. libvirtd then probes QEMU as root and finds KVM, but judges KVM unusable for the libvirt-qemu user
+# that runs guests, throws its capabilities cache away on every lookup and re-probes QEMU (~4 s) for every define,
+# start and revert: under the test suite's parallel load that stalled libvirtd for minutes. The guests are TCG
+# either way (domain type 'qemu'); this only makes libvirt's view of the host consistent.
+if [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
+
 # No init system runs daemons on these machines: start them by hand when they are not answering.
 if ! virsh -c qemu:///system -q version >/dev/null 2>&1; then
   pgrep -x virtlogd >/dev/null || virtlogd -d
