@@ -21,29 +21,29 @@
 // qemu:///system (scripts/setup-host.sh).
 
 import { execFile } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createTestDomain, libvirtAvailable, TEST_URI } from '../test/support/libvirt/test-domain.ts';
+import { alternateRounds, printPathComparison } from './lib/alternating-rounds.ts';
 import { makeDataDir, removeDataDir, startChildControlPlane } from './lib/child-control-plane.ts';
 import {
   createBenchHypervisor,
   createBenchVm,
-  GROUP,
   machineLine,
-  NS,
+  namespaced,
   printVirshCalls,
   untilServed,
-  VERSION,
   VM,
+  watchNamespaced,
 } from './lib/libvirt-bench-setup.ts';
 import { buildMemoryFillKernel, snapshotVmSize, waitForMemoryFill } from './lib/memory-fill-kernel.ts';
 import { startOperatorProcess } from './lib/operator-process.ts';
-import { fmt, summarize } from './lib/stats.ts';
+import { printSnapshotTimeline, type SnapshotRound, snapshotThroughOperator } from './lib/snapshot-round.ts';
+import { fmt } from './lib/stats.ts';
 import { installVirshRecorder, type VirshCall } from './lib/virsh-recorder.ts';
-import { EventStream, type ObservedEvent } from './lib/watch-events.ts';
+import type { EventStream } from './lib/watch-events.ts';
 
 const run = promisify(execFile);
 const rounds = Number(process.argv[2] ?? 15);
@@ -53,23 +53,6 @@ const pauseMs = Number(process.argv[5] ?? 0);
 
 async function virsh(args: string[]): Promise<void> {
   await run('virsh', ['-c', TEST_URI, '-q', ...args], { env: { ...process.env, LC_ALL: 'C' } });
-}
-
-const median = (values: number[]) => summarize(values).median;
-const holderOf = (e: ObservedEvent) =>
-  (e.object.status?.hold as { holder?: { name?: string } } | undefined)?.holder?.name;
-
-interface OperatorRound {
-  total: number;
-  /** ms after the create call returned... */
-  created: number;
-  holdSet: number;
-  inProgress: number;
-  ready: number;
-  holdReleased: number;
-  /** Wall clock at the create call, to line up with the virsh recorder. */
-  wallStart: number;
-  wallReady: number;
 }
 
 async function main(): Promise<void> {
@@ -97,26 +80,15 @@ async function main(): Promise<void> {
         ? 'the OS-less 64 MiB test guest (RAM all zero pages)'
         : await describeFill(domain.name);
     // The operator installs the CRDs (and waits until each is Established); retry until all are served.
-    await untilServed(() =>
-      api.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: 'vmsnapshots',
-      }),
-    );
+    await untilServed(() => api.listNamespacedCustomObject(namespaced('vmsnapshots')));
     await createBenchHypervisor(api);
-    const snapshots = await EventStream.open(
-      controlPlane.kubeConfig,
-      `/apis/${GROUP}/${VERSION}/namespaces/${NS}/vmsnapshots`,
-    );
-    const vms = await EventStream.open(
-      controlPlane.kubeConfig,
-      `/apis/${GROUP}/${VERSION}/namespaces/${NS}/virtualmachines`,
-    );
-    streams.push(snapshots, vms);
+    const watches = {
+      snapshots: await watchNamespaced(controlPlane.kubeConfig, 'vmsnapshots'),
+      vms: await watchNamespaced(controlPlane.kubeConfig, 'virtualmachines'),
+    };
+    streams.push(watches.snapshots, watches.vms);
     await createBenchVm(api, domain.name);
-    await vms.next((e) => e.object.status?.phase === 'Running', 0);
+    await watches.vms.next((e) => e.object.status?.phase === 'Running', 0);
 
     const direct = async (name: string): Promise<number> => {
       const start = performance.now();
@@ -126,74 +98,24 @@ async function main(): Promise<void> {
       return ms;
     };
 
-    const throughOperator = async (name: string): Promise<OperatorRound> => {
-      const wallStart = Date.now();
-      const start = performance.now();
-      await api.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: 'vmsnapshots',
-        body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: 'VMSnapshot',
-          metadata: { name },
-          spec: { vmName: VM, memory: true },
-        },
-      });
-      const created = performance.now();
-      const mine = (e: ObservedEvent) => e.object.metadata?.name === name;
-      const ready = await snapshots.next((e) => mine(e) && e.object.status?.phase === 'Ready', start);
-      const wallReady = Date.now();
-      const holdSet = await vms.next((e) => holderOf(e) === name, start);
-      const inProgress = await snapshots.next(
-        (e) => mine(e) && e.object.status?.phase === 'InProgress',
-        start,
-      );
-      const released = await vms.next((e) => holderOf(e) === undefined, holdSet.at);
-      await api.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: 'vmsnapshots',
-        name,
-      });
-      await snapshots.next((e) => mine(e) && e.type === 'DELETED', start);
-      return {
-        total: ready.at - start,
-        created: created - start,
-        holdSet: holdSet.at - start,
-        inProgress: inProgress.at - start,
-        ready: ready.at - start,
-        holdReleased: released.at - start,
-        wallStart,
-        wallReady,
-      };
-    };
+    const throughOperator = (name: string) => snapshotThroughOperator(api, watches, name, VM);
 
     // Warm up both paths once (QMP connection, page cache, the operator's first reconcile of the VM).
     await direct('warm-direct');
     await throughOperator('warm-operator');
 
-    const directMs: number[] = [];
-    const operatorRounds: OperatorRound[] = [];
-    const load: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      // Alternate which path goes first so drift on the shared machine hits both equally.
-      for (const path of i % 2 ? ['operator', 'direct'] : ['direct', 'operator']) {
-        if (pauseMs > 0) await sleep(pauseMs);
-        if (path === 'direct') directMs.push(await direct(`direct-${i}`));
-        else operatorRounds.push(await throughOperator(`op-${i}`));
-      }
-      load.push(loadavg()[0] ?? 0);
-    }
+    const measured = await alternateRounds(
+      rounds,
+      { direct: (i) => direct(`direct-${i}`), operator: (i) => throughOperator(`op-${i}`) },
+      pauseMs,
+    );
 
     // Pass 2: the same through an operator whose virsh calls are recorded (slower: see virsh-recorder.ts).
     await operator.stop();
     const recorder = await installVirshRecorder(`${dataDir}/recorder`);
     operator = startOperatorProcess(controlPlane.kubeconfigPath, { env: recorder.env });
     await throughOperator('warm-recorded');
-    const recorded: Array<{ round: OperatorRound; calls: VirshCall[] }> = [];
+    const recorded: Array<{ round: SnapshotRound; calls: VirshCall[] }> = [];
     for (let i = 0; i < recordedRounds; i++) {
       if (pauseMs > 0) await sleep(pauseMs);
       const round = await throughOperator(`rec-${i}`);
@@ -203,7 +125,7 @@ async function main(): Promise<void> {
       recorded.push({ round, calls });
     }
 
-    report(guest, directMs, operatorRounds, recorded, load);
+    report(guest, measured.direct, measured.operator, recorded, measured.load);
   } finally {
     for (const s of streams) s.close();
     await operator.stop();
@@ -231,32 +153,18 @@ async function describeFill(domain: string): Promise<string> {
 function report(
   guest: string,
   directMs: number[],
-  rounds: OperatorRound[],
-  recorded: Array<{ round: OperatorRound; calls: VirshCall[] }>,
+  rounds: SnapshotRound[],
+  recorded: Array<{ round: SnapshotRound; calls: VirshCall[] }>,
   load: number[],
 ): void {
-  const d = summarize(directMs);
-  const o = summarize(rounds.map((r) => r.total));
   console.log(`Guest: ${guest}\n`);
   console.log(machineLine(load, `${directMs.length} rounds, ${pauseMs} ms pause before each path`));
-  console.log('| path | median ms | p95 ms | max ms |');
-  console.log('|---|---|---|---|');
-  console.log(`| (a) virsh snapshot-create-as | ${fmt(d.median, 0)} | ${fmt(d.p95, 0)} | ${fmt(d.max, 0)} |`);
-  console.log(
-    `| (b) VMSnapshot created -> Ready seen by a watch | ${fmt(o.median, 0)} | ${fmt(o.p95, 0)} | ${fmt(o.max, 0)} |`,
+  printPathComparison(
+    { label: 'virsh snapshot-create-as', ms: directMs },
+    { label: 'VMSnapshot created -> Ready seen by a watch', ms: rounds.map((r) => r.ready) },
+    { digits: 0, ratioDigits: 2, ratioNote: '(target <= 1.15)' },
   );
-  console.log(`\n**Ratio (b)/(a) of the medians: ${fmt(o.median / d.median, 2)}** (target <= 1.15)\n`);
-
-  console.log('Where (b) spends its time (median ms after the create call was sent, from watch events):\n');
-  console.log('| step | median ms |');
-  console.log('|---|---|');
-  const step = (label: string, pick: (r: OperatorRound) => number) =>
-    console.log(`| ${label} | ${fmt(median(rounds.map(pick)), 0)} |`);
-  step('create answered', (r) => r.created);
-  step('VM hold set (VirtualMachine event)', (r) => r.holdSet);
-  step('VMSnapshot InProgress', (r) => r.inProgress);
-  step('VMSnapshot Ready', (r) => r.ready);
-  step('VM hold released', (r) => r.holdReleased);
+  printSnapshotTimeline(rounds);
 
   const first = recorded[0];
   if (!first) return;

@@ -10,36 +10,39 @@
 // The control plane and the operator (`vmsnap operator`) run as child processes, as in a real deployment; this
 // process is only the client. Needs golang-go + golang-github-vmware-govmomi-dev (scripts/setup-host.sh).
 
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { HttpsTransport } from '../src/drivers/vsphere/https-transport.ts';
 import type { MoRef } from '../src/drivers/vsphere/soap-xml.ts';
 import { startTask, waitForTask } from '../src/drivers/vsphere/vim-calls.ts';
 import { VimClient } from '../src/drivers/vsphere/vim-client.ts';
-import { type SoapRequestCounts, startVcsim, vcsimUnavailableReason } from '../test/support/vsphere/vcsim.ts';
+import {
+  type SoapRequestCounts,
+  startVcsim,
+  type Vcsim,
+  vcsimUnavailableReason,
+} from '../test/support/vsphere/vcsim.ts';
+import { createVcsimCredentials, vcsimHypervisorSpec } from '../test/support/vsphere/vcsim-hypervisor.ts';
 import { vmByName } from '../test/support/vsphere/vim-lab.ts';
+import { alternateRounds, printPathComparison } from './lib/alternating-rounds.ts';
 import { makeDataDir, removeDataDir, startChildControlPlane } from './lib/child-control-plane.ts';
-import { GROUP, machineLine, NS, untilServed, VERSION } from './lib/libvirt-bench-setup.ts';
+import {
+  createBenchHypervisor,
+  createBenchVm,
+  machineLine,
+  namespaced,
+  untilServed,
+  VM,
+  watchNamespaced,
+} from './lib/libvirt-bench-setup.ts';
 import { startOperatorProcess } from './lib/operator-process.ts';
-import { fmt, summarize } from './lib/stats.ts';
-import { EventStream, type ObservedEvent } from './lib/watch-events.ts';
+import { printSnapshotTimeline, type SnapshotRound, snapshotThroughOperator } from './lib/snapshot-round.ts';
+import type { EventStream } from './lib/watch-events.ts';
 
 const rounds = Number(process.argv[2] ?? 21);
 const countedRounds = Number(process.argv[3] ?? 5);
 const VM_NAME = 'DC0_H0_VM0';
-const BENCH_VM = 'bench-vm';
 const HYPERVISOR = 'bench-vcsim';
-
-interface OperatorRound {
-  /** Create call sent -> Ready seen by the watch. */
-  total: number;
-  /** The rest: ms after the create call was sent, from watch events. */
-  created: number;
-  holdSet: number;
-  inProgress: number;
-  holdReleased: number;
-}
 
 /** SOAP requests by method: created -> Ready -> hold released, then deleted -> gone. */
 interface CountedRound {
@@ -47,8 +50,6 @@ interface CountedRound {
   delete: Map<string, number>;
 }
 
-const holderOf = (e: ObservedEvent) =>
-  (e.object.status?.hold as { holder?: { name?: string } } | undefined)?.holder?.name;
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, n) => a + n, 0);
 
 /** The requests in `after` that were not yet in `before`, by method. */
@@ -82,25 +83,14 @@ async function main(): Promise<void> {
     await waitForTask(direct, power, { timeoutMs: 30_000 });
 
     // The operator installs the CRDs (and waits until each is Established); retry until all are served.
-    await untilServed(() =>
-      api.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: 'vmsnapshots',
-      }),
-    );
+    await untilServed(() => api.listNamespacedCustomObject(namespaced('vmsnapshots')));
     await createHypervisorAndVm(core, api, sim);
-    const snapshots = await EventStream.open(
-      controlPlane.kubeConfig,
-      `/apis/${GROUP}/${VERSION}/namespaces/${NS}/vmsnapshots`,
-    );
-    const vms = await EventStream.open(
-      controlPlane.kubeConfig,
-      `/apis/${GROUP}/${VERSION}/namespaces/${NS}/virtualmachines`,
-    );
-    streams.push(snapshots, vms);
-    await vms.next((e) => e.object.status?.phase === 'Running', 0);
+    const watches = {
+      snapshots: await watchNamespaced(controlPlane.kubeConfig, 'vmsnapshots'),
+      vms: await watchNamespaced(controlPlane.kubeConfig, 'virtualmachines'),
+    };
+    streams.push(watches.snapshots, watches.vms);
+    await watches.vms.next((e) => e.object.status?.phase === 'Running', 0);
 
     const bare = async (name: string): Promise<number> => {
       const start = performance.now();
@@ -118,63 +108,17 @@ async function main(): Promise<void> {
       return ms;
     };
 
-    const throughOperator = async (name: string, between?: () => Promise<void>): Promise<OperatorRound> => {
-      const start = performance.now();
-      await api.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: 'vmsnapshots',
-        body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: 'VMSnapshot',
-          metadata: { name },
-          spec: { vmName: BENCH_VM, memory: true },
-        },
-      });
-      const created = performance.now();
-      const mine = (e: ObservedEvent) => e.object.metadata?.name === name;
-      const ready = await snapshots.next((e) => mine(e) && e.object.status?.phase === 'Ready', start);
-      const holdSet = await vms.next((e) => holderOf(e) === name, start);
-      const inProgress = await snapshots.next(
-        (e) => mine(e) && e.object.status?.phase === 'InProgress',
-        start,
-      );
-      // The hold released: the VM is free for the next round.
-      const released = await vms.next((e) => holderOf(e) === undefined, holdSet.at);
-      await between?.();
-      await api.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NS,
-        plural: 'vmsnapshots',
-        name,
-      });
-      await snapshots.next((e) => mine(e) && e.type === 'DELETED', start);
-      return {
-        total: ready.at - start,
-        created: created - start,
-        holdSet: holdSet.at - start,
-        inProgress: inProgress.at - start,
-        holdReleased: released.at - start,
-      };
-    };
+    const throughOperator = (name: string, beforeDelete?: () => Promise<void>) =>
+      snapshotThroughOperator(api, watches, name, VM, beforeDelete);
 
     // Warm up both paths once (sessions, the operator's first reconcile of the VM, JIT).
     await bare('warm-bare');
     await throughOperator('warm-operator');
 
-    const bareMs: number[] = [];
-    const operatorRounds: OperatorRound[] = [];
-    const load: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      // Alternate which path goes first so drift on the shared machine hits both equally.
-      for (const path of i % 2 ? ['operator', 'bare'] : ['bare', 'operator']) {
-        if (path === 'bare') bareMs.push(await bare(`bare-${i}`));
-        else operatorRounds.push(await throughOperator(`op-${i}`));
-      }
-      load.push(loadavg()[0] ?? 0);
-    }
+    const measured = await alternateRounds(rounds, {
+      direct: (i) => bare(`bare-${i}`),
+      operator: (i) => throughOperator(`op-${i}`),
+    });
 
     // Requests per lifecycle: only the operator talks to the simulator during these rounds, split at the hold's
     // release (create phase) and the end (delete phase). A short settle lets the VirtualMachine reconciles each
@@ -193,7 +137,7 @@ async function main(): Promise<void> {
       counted.push({ create: delta(before, created), delete: delta(created, after) });
     }
 
-    report(bareMs, operatorRounds, counted, load);
+    report(measured.direct, measured.operator, counted, measured.load);
   } finally {
     for (const s of streams) s.close();
     await operator.stop();
@@ -213,72 +157,20 @@ async function removeSnapshot(client: VimClient, snapshot: MoRef): Promise<void>
   await waitForTask(client, task, { timeoutMs: 30_000 });
 }
 
-async function createHypervisorAndVm(
-  core: CoreV1Api,
-  api: CustomObjectsApi,
-  sim: { url: string; username: string; password: string; caPem: string },
-): Promise<void> {
-  await core.createNamespace({ body: { metadata: { name: 'vmsnap-system' } } });
-  await core.createNamespacedSecret({
-    namespace: 'vmsnap-system',
-    body: {
-      metadata: { name: 'vcsim-creds' },
-      stringData: { username: sim.username, password: sim.password, 'ca.crt': sim.caPem },
-    },
-  });
-  await api.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'hypervisors',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'Hypervisor',
-      metadata: { name: HYPERVISOR },
-      spec: {
-        driver: 'vsphere',
-        uri: sim.url,
-        credentialsSecretRef: { namespace: 'vmsnap-system', name: 'vcsim-creds' },
-      },
-    },
-  });
-  await api.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace: NS,
-    plural: 'virtualmachines',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'VirtualMachine',
-      metadata: { name: BENCH_VM },
-      spec: { hypervisorName: HYPERVISOR, domain: `DC0/vm/${VM_NAME}` },
-    },
-  });
+async function createHypervisorAndVm(core: CoreV1Api, api: CustomObjectsApi, sim: Vcsim): Promise<void> {
+  await createVcsimCredentials(core, sim);
+  await createBenchHypervisor(api, HYPERVISOR, vcsimHypervisorSpec(sim));
+  await createBenchVm(api, `DC0/vm/${VM_NAME}`, HYPERVISOR);
 }
 
-function report(bareMs: number[], rounds: OperatorRound[], counted: CountedRound[], load: number[]): void {
-  const b = summarize(bareMs);
-  const o = summarize(rounds.map((r) => r.total));
+function report(bareMs: number[], rounds: SnapshotRound[], counted: CountedRound[], load: number[]): void {
   console.log(machineLine(load, `${bareMs.length} rounds, memory snapshots of a powered-on VM`));
-  console.log('| path | median ms | p95 ms | max ms |');
-  console.log('|---|---|---|---|');
-  console.log(
-    `| (a) CreateSnapshot_Task + task wait (bare SOAP) | ${fmt(b.median, 1)} | ${fmt(b.p95, 1)} | ${fmt(b.max, 1)} |`,
+  printPathComparison(
+    { label: 'CreateSnapshot_Task + task wait (bare SOAP)', ms: bareMs },
+    { label: 'VMSnapshot created -> Ready seen by a watch', ms: rounds.map((r) => r.ready) },
+    { digits: 1, ratioDigits: 1 },
   );
-  console.log(
-    `| (b) VMSnapshot created -> Ready seen by a watch | ${fmt(o.median, 1)} | ${fmt(o.p95, 1)} | ${fmt(o.max, 1)} |`,
-  );
-  console.log(`\n**Ratio (b)/(a) of the medians: ${fmt(o.median / b.median, 1)}**\n`);
-
-  console.log('Where (b) spends its time (median ms after the create call was sent, from watch events):\n');
-  console.log('| step | median ms |');
-  console.log('|---|---|');
-  const step = (label: string, pick: (r: OperatorRound) => number) =>
-    console.log(`| ${label} | ${fmt(summarize(rounds.map(pick)).median, 0)} |`);
-  step('create answered', (r) => r.created);
-  step('VM hold set (VirtualMachine event)', (r) => r.holdSet);
-  step('VMSnapshot InProgress', (r) => r.inProgress);
-  step('VMSnapshot Ready', (r) => r.total);
-  step('VM hold released', (r) => r.holdReleased);
+  printSnapshotTimeline(rounds);
 
   console.log(
     `\nSOAP requests the operator made per snapshot lifecycle, counted at the simulator, ${counted.length} rounds ` +

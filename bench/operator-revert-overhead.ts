@@ -12,28 +12,30 @@
 // qemu:///system (scripts/setup-host.sh).
 
 import { execFile } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createTestDomain, libvirtAvailable, TEST_URI } from '../test/support/libvirt/test-domain.ts';
+import { alternateRounds } from './lib/alternating-rounds.ts';
 import { makeDataDir, removeDataDir, startChildControlPlane } from './lib/child-control-plane.ts';
 import { exitAfterMinutes } from './lib/deadline.ts';
 import {
   createBenchHypervisor,
   createBenchVm,
   GROUP,
+  holderOf,
   machineLine,
-  NS,
+  namespaced,
   printVirshCalls,
   untilServed,
   VERSION,
   VM,
+  watchNamespaced,
 } from './lib/libvirt-bench-setup.ts';
 import { startOperatorProcess } from './lib/operator-process.ts';
 import { fmt, summarize } from './lib/stats.ts';
 import { installVirshRecorder, type VirshCall } from './lib/virsh-recorder.ts';
-import { EventStream, type ObservedEvent } from './lib/watch-events.ts';
+import type { EventStream, ObservedEvent } from './lib/watch-events.ts';
 
 const run = promisify(execFile);
 const rounds = Number(process.argv[2] ?? 7);
@@ -103,8 +105,6 @@ const allStepsDone = (e: ObservedEvent) => {
   const done = e.object.status?.completedSteps as string[] | undefined;
   return steps !== undefined && steps.length > 0 && done?.length === steps.length;
 };
-const holderOf = (e: ObservedEvent) =>
-  (e.object.status?.hold as { holder?: { name?: string } } | undefined)?.holder?.name;
 
 interface OperatorRound {
   total: number;
@@ -127,12 +127,10 @@ async function main(): Promise<void> {
   const api = controlPlane.kubeConfig.makeApiClient(CustomObjectsApi);
   let operator = startOperatorProcess(controlPlane.kubeconfigPath);
   const streams: EventStream[] = [];
-  const custom = (plural: string) => ({ group: GROUP, version: VERSION, namespace: NS, plural });
   try {
-    await untilServed(() => api.listNamespacedCustomObject(custom('vmreverts')));
+    await untilServed(() => api.listNamespacedCustomObject(namespaced('vmreverts')));
     await createBenchHypervisor(api);
-    const open = (plural: string) =>
-      EventStream.open(controlPlane.kubeConfig, `/apis/${GROUP}/${VERSION}/namespaces/${NS}/${plural}`);
+    const open = (plural: string) => watchNamespaced(controlPlane.kubeConfig, plural);
     const [reverts, snapshots, vms] = await Promise.all([
       open('vmreverts'),
       open('vmsnapshots'),
@@ -156,7 +154,7 @@ async function main(): Promise<void> {
       if (!observed) return;
       await api.patchNamespacedCustomObject(
         {
-          ...custom('virtualmachines'),
+          ...namespaced('virtualmachines'),
           name: VM,
           body: { metadata: { annotations: { 'bench.vmsnap.io/nudge': String(++nudges) } } },
         },
@@ -164,7 +162,7 @@ async function main(): Promise<void> {
       );
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const vm = (await api.getNamespacedCustomObject({ ...custom('virtualmachines'), name: VM })) as {
+        const vm = (await api.getNamespacedCustomObject({ ...namespaced('virtualmachines'), name: VM })) as {
           status?: { phase?: string; hold?: unknown };
         };
         if (vm.status?.phase === power && !vm.status.hold) return;
@@ -176,7 +174,7 @@ async function main(): Promise<void> {
 
     const takeSnapshot = async (name: string, memory: boolean): Promise<string> => {
       await api.createNamespacedCustomObject({
-        ...custom('vmsnapshots'),
+        ...namespaced('vmsnapshots'),
         body: {
           apiVersion: `${GROUP}/${VERSION}`,
           kind: 'VMSnapshot',
@@ -213,7 +211,7 @@ async function main(): Promise<void> {
       const wallStart = Date.now();
       const start = performance.now();
       await api.createNamespacedCustomObject({
-        ...custom('vmreverts'),
+        ...namespaced('vmreverts'),
         body: {
           apiVersion: `${GROUP}/${VERSION}`,
           kind: 'VMRevert',
@@ -235,7 +233,7 @@ async function main(): Promise<void> {
       const reverting = await reverts.next((e) => mine(e) && e.object.status?.phase === 'Reverting', start);
       const stepsDone = await reverts.next((e) => mine(e) && allStepsDone(e), start);
       const released = await vms.next((e) => holderOf(e) === undefined, holdSet.at);
-      await api.deleteNamespacedCustomObject({ ...custom('vmreverts'), name });
+      await api.deleteNamespacedCustomObject({ ...namespaced('vmreverts'), name });
       await reverts.next((e) => mine(e) && e.type === 'DELETED', start);
       return {
         total: done.at - start,
@@ -256,16 +254,12 @@ async function main(): Promise<void> {
       // Warm up both paths once per case (QEMU restart paths, the operator's first revert of this kind).
       await direct(c);
       await throughOperator(c);
-      const result: CaseResult = { c, direct: [], operator: [], recorded: [] };
-      for (let i = 0; i < rounds; i++) {
-        // Alternate which path goes first so drift on the shared machine hits both equally.
-        for (const path of i % 2 ? ['operator', 'direct'] : ['direct', 'operator']) {
-          if (path === 'direct') result.direct.push(await direct(c));
-          else result.operator.push(await throughOperator(c));
-        }
-        load.push(loadavg()[0] ?? 0);
-      }
-      results.push(result);
+      const measured = await alternateRounds(rounds, {
+        direct: () => direct(c),
+        operator: () => throughOperator(c),
+      });
+      results.push({ c, direct: measured.direct, operator: measured.operator, recorded: [] });
+      load.push(...measured.load);
     }
 
     // Pass 2: the same reverts through an operator whose virsh calls are recorded (slower: see virsh-recorder.ts).

@@ -1,16 +1,30 @@
 // What the operator-vs-virsh benches on real libvirt share: waiting for the operator process to serve the CRDs,
-// the one Hypervisor and VirtualMachine they bench against, and the markdown of the recorded virsh calls.
+// the one Hypervisor and VirtualMachine they bench against, the watches they time with, and the markdown of the
+// recorded virsh calls. The vSphere bench uses all but the libvirt defaults and the virsh calls.
 import { availableParallelism, cpus } from 'node:os';
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { TEST_URI } from '../../test/support/libvirt/test-domain.ts';
 import { fmt } from './stats.ts';
 import type { VirshCall } from './virsh-recorder.ts';
+import { EventStream, type ObservedEvent } from './watch-events.ts';
 
 export const GROUP = 'vmsnap.io';
 export const VERSION = 'v1alpha1';
 export const NS = 'default';
 export const VM = 'bench-vm';
 const HYPERVISOR = 'bench-kvm';
+
+/** The client-node request fields that name collection `plural` in the bench namespace. */
+export const namespaced = (plural: string) => ({ group: GROUP, version: VERSION, namespace: NS, plural });
+
+/** A watch on collection `plural` in the bench namespace, open until closed. */
+export function watchNamespaced(kubeConfig: KubeConfig, plural: string): Promise<EventStream> {
+  return EventStream.open(kubeConfig, `/apis/${GROUP}/${VERSION}/namespaces/${NS}/${plural}`);
+}
+
+/** The name of the object holding the VirtualMachine in `e` (its status.hold), if any. */
+export const holderOf = (e: ObservedEvent) =>
+  (e.object.status?.hold as { holder?: { name?: string } } | undefined)?.holder?.name;
 
 /** Retries `call` every 100 ms for up to 60 s (the operator process is still installing the CRDs). */
 export async function untilServed(call: () => Promise<unknown>): Promise<void> {
@@ -26,33 +40,33 @@ export async function untilServed(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** The cluster-scoped Hypervisor `bench-kvm` on the test libvirt URI. */
-export async function createBenchHypervisor(api: CustomObjectsApi): Promise<void> {
+/** The cluster-scoped Hypervisor `name` (default `bench-kvm`, on the test libvirt URI). */
+export async function createBenchHypervisor(
+  api: CustomObjectsApi,
+  name = HYPERVISOR,
+  spec: Record<string, unknown> = { driver: 'libvirt', uri: TEST_URI },
+): Promise<void> {
   await api.createClusterCustomObject({
     group: GROUP,
     version: VERSION,
     plural: 'hypervisors',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'Hypervisor',
-      metadata: { name: HYPERVISOR },
-      spec: { driver: 'libvirt', uri: TEST_URI },
-    },
+    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Hypervisor', metadata: { name }, spec },
   });
 }
 
-/** The VirtualMachine `bench-vm` in `default`, for the libvirt domain `domainName` on `bench-kvm`. */
-export async function createBenchVm(api: CustomObjectsApi, domainName: string): Promise<void> {
+/** The VirtualMachine `bench-vm` in `default`, for domain `domainName` on Hypervisor `hypervisorName`. */
+export async function createBenchVm(
+  api: CustomObjectsApi,
+  domainName: string,
+  hypervisorName = HYPERVISOR,
+): Promise<void> {
   await api.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace: NS,
-    plural: 'virtualmachines',
+    ...namespaced('virtualmachines'),
     body: {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'VirtualMachine',
       metadata: { name: VM },
-      spec: { hypervisorName: HYPERVISOR, domain: domainName },
+      spec: { hypervisorName, domain: domainName },
     },
   });
 }

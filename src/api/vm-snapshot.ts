@@ -50,7 +50,10 @@ export const vmSnapshotSpecSchema = z
         'Delete: deleting this object deletes the hypervisor snapshot. Retain: the hypervisor keeps it.',
       ),
     failureDeadline: duration(
-      'Give up (phase Failed) if the snapshot is not done by then, e.g. 10m or 1h30m; 0 means no deadline.',
+      'Give up (phase Failed) if the snapshot is not done this long after its operation started on the ' +
+        'hypervisor (status.startTime), e.g. 10m or 1h30m; 0 means no deadline. Time spent queued for a free ' +
+        'operation slot does not count; waiting longer than this for anything else (VM, Hypervisor, another ' +
+        'operation on the VM), counted from creation, is reported as Stalled but keeps waiting.',
     ).default(DEFAULT_FAILURE_DEADLINE),
   })
   .meta(IMMUTABLE_SPEC)
@@ -75,6 +78,13 @@ export const vmSnapshotStatusSchema = z
       ),
     memory: z.boolean().optional().describe('Whether memory was actually captured.'),
     vmPhase: vmPhaseSchema.optional().describe("The VM's phase when the snapshot was taken."),
+    startTime: timestamp
+      .optional()
+      .describe(
+        "When the snapshot operation started on the hypervisor (RFC 3339): it had one of the Hypervisor's " +
+          'maxConcurrentOperations slots and called the driver. failureDeadline counts from here, so waiting in ' +
+          'the queue for a slot never fails a snapshot.',
+      ),
     creationTime: timestamp.optional().describe('When the hypervisor created the snapshot (RFC 3339).'),
     error: operationErrorSchema.optional(),
   })

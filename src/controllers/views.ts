@@ -64,5 +64,10 @@ export interface SnapshotView {
   status: {
     phase: SnapshotPhase | undefined;
     snapshotName: string | undefined;
+    /**
+     * status.startTime: when the operation started on the hypervisor (it had a slot and called the driver);
+     * undefined before that. The failureDeadline that fails a snapshot counts from here, not from creation.
+     */
+    startedAt?: Date;
   };
 }

@@ -122,14 +122,16 @@ export class Controller<T extends KeyedObject> {
 
   /**
    * Enqueues primary keys whenever an object of a related kind changes: `map` names the primary keys that
-   * depend on it (a VM change enqueues the snapshots waiting on it). Call before `start`.
+   * depend on it (a VM change enqueues the snapshots waiting on it). It also gets how the object changed and, for
+   * an update, the object as it was when the source knows it, so it can ignore changes no primary cares about.
+   * Call before `start`.
    */
-  watch<R>(source: Source<R>, map: (obj: R) => Iterable<string>): this {
+  watch<R>(source: Source<R>, map: (obj: R, change: ChangeType, previous?: R) => Iterable<string>): this {
     if (this.#started) throw new Error(`controller ${this.name}: watch() must be called before start()`);
     this.#watched.push(source as Source<unknown>);
     this.#unsubscribes.push(
-      source.subscribe((obj) => {
-        for (const key of map(obj)) this.#queue.add(key);
+      source.subscribe((obj, change, previous) => {
+        for (const key of map(obj, change, previous)) this.#queue.add(key);
       }),
     );
     return this;

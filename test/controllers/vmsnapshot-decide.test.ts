@@ -119,12 +119,58 @@ describe('decideSnapshotStep', () => {
     expect(decideSnapshotStep(w)).toMatchObject({ kind: 'Fail', reason: 'QuiesceUnavailable' });
   });
 
-  it('fails and releases the hold when an operation overruns its deadline', () => {
-    const w = world({ vm: vm({ hold: ourHold }), now: minutes(10) });
-    expect(decideSnapshotStep(w)).toMatchObject({
-      kind: 'Fail',
-      reason: 'DeadlineExceeded',
-      releaseHold: true,
+  describe('failureDeadline counts from when the operation started on the hypervisor (status.startTime)', () => {
+    const startedAt = minutes(30);
+    const started = (phase: SnapshotView['status']['phase'] = 'InProgress') =>
+      snapshot({ status: { phase, snapshotName: 'vs-snap-uid', startedAt } });
+
+    it('fails and releases the hold once the operation has run for the whole deadline', () => {
+      const w = world({ snapshot: started(), vm: vm({ hold: ourHold }), now: minutes(40) });
+      const step = decideSnapshotStep(w);
+      expect(step).toMatchObject({ kind: 'Fail', reason: 'DeadlineExceeded', releaseHold: true });
+      expect(step.kind === 'Fail' && step.message).toContain(startedAt.toISOString());
+    });
+
+    it('keeps going while the operation is within its deadline, however long ago the snapshot was created', () => {
+      const w = world({ snapshot: started(), vm: vm({ hold: ourHold }), now: minutes(39) });
+      expect(decideSnapshotStep(w).kind).toBe('Create');
+    });
+
+    it('never fails or stalls a snapshot queued for a slot (holding its VM, not started) past the deadline', () => {
+      for (const now of [minutes(10), minutes(11), minutes(10_000)]) {
+        const w = world({ snapshot: snapshot({ status: { phase: 'Pending', snapshotName: undefined } }) });
+        expect(decideSnapshotStep({ ...w, vm: vm({ hold: ourHold }), now }).kind).toBe('Create');
+      }
+    });
+
+    it('stalls, not fails, a held snapshot whose hypervisor went away before its operation started', () => {
+      const hypervisor = { ...readyHypervisor, ready: false, notReadyMessage: 'connection refused' };
+      const early = decideSnapshotStep(world({ vm: vm({ hold: ourHold }), hypervisor, now: minutes(9) }));
+      expect(early).toMatchObject({ kind: 'Wait', reason: 'HypervisorNotReady', stalled: false });
+      const late = decideSnapshotStep(world({ vm: vm({ hold: ourHold }), hypervisor, now: minutes(11) }));
+      expect(late).toMatchObject({ kind: 'Wait', reason: 'HypervisorNotReady', stalled: true });
+    });
+
+    it('waits without stalling for a hypervisor that went away during a started operation, then fails it', () => {
+      const hypervisor = { ...readyHypervisor, ready: false };
+      const during = decideSnapshotStep(
+        world({ snapshot: started(), vm: vm({ hold: ourHold }), hypervisor, now: minutes(35) }),
+      );
+      expect(during).toMatchObject({ kind: 'Wait', reason: 'HypervisorNotReady', stalled: false });
+      const after = decideSnapshotStep(
+        world({ snapshot: started(), vm: vm({ hold: ourHold }), hypervisor, now: minutes(40) }),
+      );
+      expect(after).toMatchObject({ kind: 'Fail', reason: 'DeadlineExceeded', releaseHold: true });
+    });
+
+    it('still stalls a snapshot waiting for another holder past the deadline counted from creation', () => {
+      const step = decideSnapshotStep(world({ vm: vm({ hold: otherHold }), now: minutes(10) }));
+      expect(step).toMatchObject({ kind: 'Wait', reason: 'WaitingForHold', stalled: true });
+    });
+
+    it('leaves a finished snapshot alone whatever its startTime says', () => {
+      const ready = world({ snapshot: started('Ready'), vm: vm({ hold: ourHold }), now: minutes(100) });
+      expect(decideSnapshotStep(ready).kind).toBe('Finish');
     });
   });
 

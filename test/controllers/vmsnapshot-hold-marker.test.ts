@@ -1,8 +1,9 @@
 // The VM's hold is the crash marker of a Create attempt (steps.ts `create`): the InProgress status is written while
 // the driver works, so a crash can leave a snapshot on the hypervisor that no status names yet, only the hold.
 // Three cases build exactly that state (what a process killed right after the driver call leaves: finalizer, hold,
-// the hypervisor snapshot `vs-<uid>`, no status); a fourth the state of a hold written without its finalizer
-// (the two are sent together, finalizer-with-hold.ts). The operator starts on all of them; every path must converge
+// the hypervisor snapshot `vs-<uid>`, no status); one the state a kill during a long driver call leaves (the
+// InProgress status with its startTime, past the failureDeadline); one a hold written without its finalizer (the
+// two are sent together, finalizer-with-hold.ts). The operator starts on all of them; every path must converge
 // without a second snapshot and without leaving one behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiObject } from '../../src/controllers/shared/resources.ts';
@@ -12,12 +13,13 @@ import {
   VM_SNAPSHOTS,
 } from '../../src/controllers/shared/resources.ts';
 import { createDriverFactory } from '../../src/drivers/factory.ts';
-import type { CreateSnapshotRequest, HypervisorDriver } from '../../src/drivers/port.ts';
+import type { CreateSnapshotRequest } from '../../src/drivers/port.ts';
 import { eventually } from '../support/client-node.ts';
 import { NAMESPACE, OperatorEnv, statusOf } from './support/operator-env.ts';
+import { recordingCreates } from './support/recording-driver.ts';
 
 const HOST = 'kvm-mark';
-const VMS = ['adopt-1', 'delete-1', 'late-1', 'nofin-1'];
+const VMS = ['adopt-1', 'delete-1', 'late-1', 'nostart-1', 'nofin-1'];
 
 describe('VMSnapshot: the hold marks an attempt the status does not name yet', () => {
   let env: OperatorEnv;
@@ -79,6 +81,26 @@ describe('VMSnapshot: the hold marks an attempt the status does not name yet', (
     return uid;
   }
 
+  /**
+   * What an operator killed during a long driver call leaves once the call completed on the hypervisor: the
+   * InProgress status (name, startTime: the deadline clock started `startedMsAgo` ago), the hold, vs-<uid>.
+   */
+  async function crashedDuringDriverCall(
+    name: string,
+    vmName: string,
+    spec: Record<string, unknown>,
+    startedMsAgo: number,
+  ) {
+    const uid = await crashedAfterDriverCall(name, vmName, spec);
+    const obj = (await env.getSnapshot(name)) as ApiObject;
+    const startTime = new Date(Date.now() - startedMsAgo).toISOString().replace(/\.\d+Z$/, 'Z');
+    await env.client.replaceStatus(VM_SNAPSHOTS, {
+      ...obj,
+      status: { phase: 'InProgress', snapshotName: `vs-${uid}`, startTime },
+    });
+    return uid;
+  }
+
   async function startSnapshotController() {
     const sims = createDriverFactory({ simHosts: env.sims });
     await env.startOperator({
@@ -91,7 +113,9 @@ describe('VMSnapshot: the hold marks an attempt the status does not name yet', (
   it('builds the crashed states and starts the operator on them', async () => {
     uids.adopted = await crashedAfterDriverCall('adopted', 'adopt-1');
     uids.deleted = await crashedAfterDriverCall('deleted', 'delete-1');
-    uids.late = await crashedAfterDriverCall('late', 'late-1', { failureDeadline: '1s' });
+    // Both past their 1s deadline counted from creation; only `late` had started its clock (status.startTime).
+    uids.late = await crashedDuringDriverCall('late', 'late-1', { failureDeadline: '1s' }, 5_000);
+    uids.notStarted = await crashedAfterDriverCall('not-started', 'nostart-1', { failureDeadline: '1s' });
     // AddFinalizer and TakeHold are sent together (finalizer-with-hold.ts): the hold can land without the finalizer.
     uids.unfinalized = await holdingSnapshot('unfinalized', 'nofin-1', {}, []);
     await env.client.delete(VM_SNAPSHOTS, { namespace: NAMESPACE, name: 'deleted' });
@@ -100,10 +124,7 @@ describe('VMSnapshot: the hold marks an attempt the status does not name yet', (
   });
 
   it('adopts the snapshot: Ready with the one hypervisor snapshot, the driver told an attempt may exist', async () => {
-    const ready = await eventually(async () => {
-      const obj = await env.getSnapshot('adopted');
-      return statusOf(obj).phase === 'Ready' ? obj : undefined;
-    }, 'adopted Ready');
+    const ready = await env.snapshotInPhase('adopted', 'Ready');
     expect(statusOf(ready).snapshotName).toBe(`vs-${uids.adopted}`);
     expect(requests.filter((r) => r.owner.name === 'adopted').map((r) => r.mayExist)).toEqual([true]);
     expect([...env.sim(HOST).domain('adopt-1').records.keys()]).toEqual([`vs-${uids.adopted}`]);
@@ -120,10 +141,7 @@ describe('VMSnapshot: the hold marks an attempt the status does not name yet', (
   });
 
   it('finishes a snapshot whose hold was written but not its finalizer: finalizer on, one snapshot, Ready', async () => {
-    const ready = await eventually(async () => {
-      const obj = await env.getSnapshot('unfinalized');
-      return statusOf(obj).phase === 'Ready' ? obj : undefined;
-    }, 'unfinalized Ready');
+    const ready = await env.snapshotInPhase('unfinalized', 'Ready');
     expect(ready.metadata.finalizers).toContain(SNAPSHOT_FINALIZER);
     // The hold came from an earlier reconcile, so the driver is told an attempt may exist.
     expect(requests.filter((r) => r.owner.name === 'unfinalized').map((r) => r.mayExist)).toEqual([true]);
@@ -131,31 +149,27 @@ describe('VMSnapshot: the hold marks an attempt the status does not name yet', (
     await eventually(async () => statusOf(await env.getVm('nofin-1')).hold === undefined, 'nofin-1 released');
   });
 
-  it('names vs-<uid> in the Failed status of a snapshot past its deadline, so its deletion still finds it', async () => {
-    const failed = await eventually(async () => {
-      const obj = await env.getSnapshot('late');
-      return statusOf(obj).phase === 'Failed' ? obj : undefined;
-    }, 'late Failed');
+  it('fails a snapshot whose operation outlived its deadline, naming vs-<uid> so its deletion deletes it', async () => {
+    const failed = await env.snapshotInPhase('late', 'Failed');
     expect(statusOf(failed).snapshotName).toBe(`vs-${uids.late}`);
+    expect(requests.filter((r) => r.owner.name === 'late')).toEqual([]);
     await eventually(async () => statusOf(await env.getVm('late-1')).hold === undefined, 'late-1 released');
     await env.client.delete(VM_SNAPSHOTS, { namespace: NAMESPACE, name: 'late' });
     await eventually(async () => (await env.getSnapshot('late')) === undefined, 'late is gone');
     expect(env.sim(HOST).domain('late-1').records.has(`vs-${uids.late}`)).toBe(false);
   });
-});
 
-/** The driver, with every createSnapshot request recorded before it is passed on. */
-function recordingCreates(driver: HypervisorDriver, requests: CreateSnapshotRequest[]): HypervisorDriver {
-  return new Proxy(driver, {
-    get(target, property) {
-      if (property === 'createSnapshot') {
-        return (domain: string, request: CreateSnapshotRequest) => {
-          requests.push(request);
-          return target.createSnapshot(domain, request);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  it('adopts a snapshot past its deadline since creation whose clock never started (crash before startTime)', async () => {
+    // The deadline counts from the operation's start; a crash before that was stored restarts the clock, so the
+    // next attempt runs (told an attempt may exist) and adopts the one hypervisor snapshot instead of failing.
+    const ready = await env.snapshotInPhase('not-started', 'Ready');
+    expect(statusOf(ready).snapshotName).toBe(`vs-${uids.notStarted}`);
+    expect(statusOf(ready).startTime).toEqual(expect.any(String));
+    expect(requests.filter((r) => r.owner.name === 'not-started').map((r) => r.mayExist)).toEqual([true]);
+    expect([...env.sim(HOST).domain('nostart-1').records.keys()]).toEqual([`vs-${uids.notStarted}`]);
+    await eventually(
+      async () => statusOf(await env.getVm('nostart-1')).hold === undefined,
+      'nostart-1 released',
+    );
   });
-}
+});

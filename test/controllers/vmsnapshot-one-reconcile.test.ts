@@ -4,9 +4,10 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriverFactory } from '../../src/drivers/factory.ts';
-import { type CreateSnapshotRequest, DriverError, type HypervisorDriver } from '../../src/drivers/port.ts';
+import { type CreateSnapshotRequest, DriverError } from '../../src/drivers/port.ts';
 import { eventually } from '../support/client-node.ts';
 import { OperatorEnv, statusOf } from './support/operator-env.ts';
+import { recordingCreates } from './support/recording-driver.ts';
 
 interface LogLine {
   msg: string;
@@ -50,15 +51,9 @@ describe('VMSnapshot: one reconcile from creation to the driver call', () => {
       .map((l) => JSON.parse(l) as LogLine)
       .filter((l) => l.msg === 'snapshot step' && l.object?.name === name);
 
-  const ready = (name: string) =>
-    eventually(
-      async () => (statusOf(await env.getSnapshot(name)).phase === 'Ready' ? true : undefined),
-      `${name} Ready`,
-    );
-
   it('adds the finalizer, takes the hold and calls the driver in the same reconcile, as a first attempt', async () => {
     await env.createSnapshot('one-hop', { vmName: 'app-1', memory: true });
-    await ready('one-hop');
+    await env.snapshotInPhase('one-hop', 'Ready');
     const steps = stepsOf('one-hop');
     const first = steps.find((l) => l.step === 'AddFinalizer');
     expect(first?.reconcileID).toBeDefined();
@@ -74,24 +69,8 @@ describe('VMSnapshot: one reconcile from creation to the driver call', () => {
       error: new DriverError('HypervisorUnreachable', 'injected: connection lost', { retryable: true }),
     });
     await env.createSnapshot('retried', { vmName: 'app-2', memory: true });
-    await ready('retried');
+    await env.snapshotInPhase('retried', 'Ready');
     const sent = requests.filter((r) => r.owner.name === 'retried');
     expect(sent.map((r) => r.mayExist)).toEqual([false, true]);
   });
 });
-
-/** The driver, with every createSnapshot request recorded before it is passed on. */
-function recordingCreates(driver: HypervisorDriver, requests: CreateSnapshotRequest[]): HypervisorDriver {
-  return new Proxy(driver, {
-    get(target, property) {
-      if (property === 'createSnapshot') {
-        return (domain: string, request: CreateSnapshotRequest) => {
-          requests.push(request);
-          return target.createSnapshot(domain, request);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}

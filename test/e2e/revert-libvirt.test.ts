@@ -1,13 +1,11 @@
 // End to end: the embedded control plane with the operator started as `vmsnap local` starts it, the revert
 // controller beside it, real libvirt/QEMU domains and real kubectl. Every case PROVES the revert happened: a disk
 // pattern read from outside with qemu-io, and a CMOS byte (device state) read through the monitor.
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAddon } from '../../src/cli/addons.ts';
-import { operatorAddon } from '../../src/operator/local-addon.ts';
 import { KubeClient } from '../../src/runtime/kube-client.ts';
 import { eventually, kubeConfigFor } from '../support/client-node.ts';
-import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import type { TestControlPlane } from '../support/control-plane.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import { diskHasPattern, writeDiskPattern } from '../support/libvirt/disk-pattern.ts';
 import {
@@ -19,27 +17,17 @@ import {
   type TestDomain,
   virsh,
 } from '../support/libvirt/test-domain.ts';
+import { manifest, SNAPSHOTS, startLocalOperator, VMS } from './kubectl-operator.ts';
 import { readCmosMarker, writeCmosMarker, writeDiskPatternOffline } from './revert-markers.ts';
 import { VmWatch } from './revert-vm-watch.ts';
 
 const hasLibvirt = await libvirtAvailable();
 const kubectlBinary = findKubectl('1.33');
 
-const VMS = 'virtualmachines.vmsnap.io';
-const SNAPSHOTS = 'vmsnapshots.vmsnap.io';
 const REVERTS = 'vmreverts.vmsnap.io';
 const WAIT = { timeoutMs: 190_000 };
 /** Phases a user may ever see on a VirtualMachine ('' before the first observation). */
 const LIFECYCLE = /^(Running|Stopped|Paused|Unknown|)$/;
-
-function manifest(kind: string, name: string, spec: Record<string, unknown>, namespaced = true): string {
-  return JSON.stringify({
-    apiVersion: 'vmsnap.io/v1alpha1',
-    kind,
-    metadata: namespaced ? { name, namespace: 'default' } : { name },
-    spec,
-  });
-}
 
 describe.skipIf(!hasLibvirt || !kubectlBinary)('VMRevert on real libvirt, driven with kubectl', () => {
   let controlPlane: TestControlPlane;
@@ -58,15 +46,13 @@ describe.skipIf(!hasLibvirt || !kubectlBinary)('VMRevert on real libvirt, driven
       createTestDomain({ label: 'rv-cold' }),
       createTestDomain({ label: 'rv-paused', start: true }),
     ]);
-    controlPlane = await startTestControlPlane();
-    const logger = pino({ level: process.env.VMSNAP_TEST_LOG ?? 'silent' }, pino.destination(2));
-    operator = await operatorAddon.start(controlPlane, logger);
+    ({ controlPlane, operator } = await startLocalOperator());
     const kubeConfig = kubeConfigFor(controlPlane);
     const api = { kubeConfig, client: new KubeClient(kubeConfig, { fieldManager: 'revert-e2e' }) };
     vmWatch = await VmWatch.start(api);
     kubectl = await Kubectl.create(kubectlBinary!, controlPlane.kubeconfigPath);
     await kubectl.ok(['apply', '-f', '-'], {
-      input: manifest('Hypervisor', 'kvm-revert', { driver: 'libvirt', uri: TEST_URI }, false),
+      input: manifest('Hypervisor', 'kvm-revert', { driver: 'libvirt', uri: TEST_URI }),
     });
     await kubectl.ok(['wait', '--for=condition=Ready', 'hypervisors.vmsnap.io/kvm-revert', '--timeout=60s'], {
       timeoutMs: 70_000,

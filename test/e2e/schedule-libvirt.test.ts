@@ -5,25 +5,22 @@
 // it; deleting it leaves its snapshots. And a VM's maxSnapshots refuses a third manual snapshot before libvirt
 // is asked. The schedule part waits for cron minutes (~5 minutes in all); every wait is on a condition, none
 // asserts how long anything took.
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAddon } from '../../src/cli/addons.ts';
-import { operatorAddon } from '../../src/operator/local-addon.ts';
-import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import type { TestControlPlane } from '../support/control-plane.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import {
   createTestDomain,
   libvirtAvailable,
+  snapshotNames,
   sweepStaleTestDomains,
   type TestDomain,
-  virsh,
 } from '../support/libvirt/test-domain.ts';
+import { manifest, SNAPSHOTS, startLocalOperator, VMS } from './kubectl-operator.ts';
 
 const hasLibvirt = await libvirtAvailable();
 const kubectlBinary = findKubectl('1.33');
 
-const SNAPSHOTS = 'vmsnapshots.vmsnap.io';
-const VMS = 'virtualmachines.vmsnap.io';
 const SCHEDULES = 'vmsnapshotschedules.vmsnap.io';
 const SCHEDULE = 'every-minute';
 const MINUTE = 60_000;
@@ -57,16 +54,6 @@ interface ScheduleObject {
   };
 }
 
-function manifest(kind: string, name: string, spec: Record<string, unknown>, extra: object = {}): string {
-  const namespaced = kind !== 'Hypervisor';
-  return JSON.stringify({
-    apiVersion: 'vmsnap.io/v1alpha1',
-    kind,
-    metadata: { name, ...(namespaced ? { namespace: 'default' } : {}), ...extra },
-    spec,
-  });
-}
-
 /**
  * Polls `read` every `intervalMs` until it returns a value. Each read runs kubectl or virsh, so it polls slowly:
  * the machine has two cores and the operator under test needs them.
@@ -87,11 +74,7 @@ async function waitFor<T>(
 }
 
 async function libvirtSnapshots(domain: TestDomain): Promise<string[]> {
-  return (await virsh(['snapshot-list', '--domain', domain.name, '--name']))
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .sort();
+  return (await snapshotNames(domain.name)).sort();
 }
 
 describe.skipIf(!hasLibvirt || !kubectlBinary)(
@@ -133,9 +116,7 @@ describe.skipIf(!hasLibvirt || !kubectlBinary)(
         createTestDomain({ label: 'sched-b' }),
         createTestDomain({ label: 'capped' }),
       ]);
-      controlPlane = await startTestControlPlane();
-      const logger = pino({ level: process.env.VMSNAP_TEST_LOG ?? 'silent' }, pino.destination(2));
-      operator = await operatorAddon.start(controlPlane, logger);
+      ({ controlPlane, operator } = await startLocalOperator());
       kubectl = await Kubectl.create(kubectlBinary!, controlPlane.kubeconfigPath);
       await apply('Hypervisor', 'kvm-sched', { driver: 'libvirt', uri: domainA.uri });
       await waitReady('hypervisors.vmsnap.io/kvm-sched');

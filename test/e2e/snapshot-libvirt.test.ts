@@ -1,41 +1,21 @@
 // End to end on this machine: the embedded control plane started the way `vmsnap local` starts it (the
 // operator addon installs the CRDs and starts the controllers with the real driver factory), real libvirt/QEMU
 // domains, and real kubectl doing what a user does.
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAddon } from '../../src/cli/addons.ts';
-import { operatorAddon } from '../../src/operator/local-addon.ts';
-import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import type { TestControlPlane } from '../support/control-plane.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import {
   createTestDomain,
   libvirtAvailable,
+  snapshotNames,
   sweepStaleTestDomains,
   type TestDomain,
-  virsh,
 } from '../support/libvirt/test-domain.ts';
+import { manifest, SNAPSHOTS, startLocalOperator, VMS } from './kubectl-operator.ts';
 
 const hasLibvirt = await libvirtAvailable();
 const kubectlBinary = findKubectl('1.33');
-
-const SNAPSHOTS = 'vmsnapshots.vmsnap.io';
-const VMS = 'virtualmachines.vmsnap.io';
-
-function manifest(kind: string, name: string, spec: Record<string, unknown>, namespaced = true): string {
-  return JSON.stringify({
-    apiVersion: 'vmsnap.io/v1alpha1',
-    kind,
-    metadata: namespaced ? { name, namespace: 'default' } : { name },
-    spec,
-  });
-}
-
-async function snapshotNames(domain: string): Promise<string[]> {
-  return (await virsh(['snapshot-list', '--domain', domain, '--name']))
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-}
 
 describe.skipIf(!hasLibvirt || !kubectlBinary)('vmsnap on real libvirt, driven with kubectl', () => {
   let controlPlane: TestControlPlane;
@@ -50,12 +30,10 @@ describe.skipIf(!hasLibvirt || !kubectlBinary)('vmsnap on real libvirt, driven w
       createTestDomain({ label: 'e2e-run', start: true }),
       createTestDomain({ label: 'e2e-stop' }),
     ]);
-    controlPlane = await startTestControlPlane();
-    const logger = pino({ level: process.env.VMSNAP_TEST_LOG ?? 'silent' }, pino.destination(2));
-    operator = await operatorAddon.start(controlPlane, logger);
+    ({ controlPlane, operator } = await startLocalOperator());
     kubectl = await Kubectl.create(kubectlBinary!, controlPlane.kubeconfigPath);
     await kubectl.ok(['apply', '-f', '-'], {
-      input: manifest('Hypervisor', 'kvm-e2e', { driver: 'libvirt', uri: running.uri }, false),
+      input: manifest('Hypervisor', 'kvm-e2e', { driver: 'libvirt', uri: running.uri }),
     });
     await kubectl.ok(['wait', '--for=condition=Ready', 'hypervisors.vmsnap.io/kvm-e2e', '--timeout=60s'], {
       timeoutMs: 70_000,

@@ -5,12 +5,10 @@
 import { execFile } from 'node:child_process';
 import { symlink, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAddon } from '../../src/cli/addons.ts';
-import { operatorAddon } from '../../src/operator/local-addon.ts';
 import { kubeConfigFor } from '../support/client-node.ts';
-import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
+import type { TestControlPlane } from '../support/control-plane.ts';
 import { findKubectl } from '../support/kubectl.ts';
 import {
   createTestDomain,
@@ -20,27 +18,16 @@ import {
   virsh,
 } from '../support/libvirt/test-domain.ts';
 import { makeTempDir, removeTempDir } from '../support/temp-dir.ts';
+import { manifest, SNAPSHOTS, startLocalOperator, VMS } from './kubectl-operator.ts';
 
 const hasLibvirt = await libvirtAvailable();
 const kubectlBinary = findKubectl('1.33');
 const PLUGIN = join(import.meta.dirname, '..', '..', 'bin', 'kubectl-vmsnap.ts');
 
-const SNAPSHOTS = 'vmsnapshots.vmsnap.io';
-const VMS = 'virtualmachines.vmsnap.io';
-
 interface Result {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-function manifest(kind: string, name: string, spec: Record<string, unknown>, namespaced = true): string {
-  return JSON.stringify({
-    apiVersion: 'vmsnap.io/v1alpha1',
-    kind,
-    metadata: namespaced ? { name, namespace: 'default' } : { name },
-    spec,
-  });
 }
 
 describe.skipIf(!hasLibvirt || !kubectlBinary)(
@@ -104,9 +91,7 @@ describe.skipIf(!hasLibvirt || !kubectlBinary)(
     beforeAll(async () => {
       await sweepStaleTestDomains();
       domain = await createTestDomain({ label: 'tree' });
-      controlPlane = await startTestControlPlane();
-      const logger = pino({ level: process.env.VMSNAP_TEST_LOG ?? 'silent' }, pino.destination(2));
-      operator = await operatorAddon.start(controlPlane, logger);
+      ({ controlPlane, operator } = await startLocalOperator());
 
       // What `npm install` does with package.json "bin": a `kubectl-vmsnap` executable on PATH. Node 24 (the one
       // running the tests) first on PATH, as the plugin's `#!/usr/bin/env node` needs it.
@@ -121,7 +106,7 @@ describe.skipIf(!hasLibvirt || !kubectlBinary)(
 
       await kubectlOk(
         ['apply', '-f', '-'],
-        manifest('Hypervisor', 'kvm-tree', { driver: 'libvirt', uri: domain.uri }, false),
+        manifest('Hypervisor', 'kvm-tree', { driver: 'libvirt', uri: domain.uri }),
       );
       await kubectlOk(['wait', '--for=condition=Ready', 'hypervisors.vmsnap.io/kvm-tree', '--timeout=60s']);
       await kubectlOk(
@@ -213,53 +198,21 @@ describe.skipIf(!hasLibvirt || !kubectlBinary)(
       kc.addContext({ name: 'down', cluster: 'down', user: current.user });
       const kubeconfig = join(scratch, 'kubeconfig-extra');
       await writeFile(kubeconfig, kc.exportConfig());
+      const treeInContext = (context: string, ...extra: string[]) =>
+        kubectl(['vmsnap', 'tree', 'tree-vm', '--kubeconfig', kubeconfig, '--context', context, ...extra]);
 
-      const viaContext = await kubectl([
-        'vmsnap',
-        'tree',
-        'tree-vm',
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'elsewhere',
-      ]);
+      const viaContext = await treeInContext('elsewhere');
       expect(viaContext.code).toBe(1);
       expect(viaContext.stderr).toContain('namespace "team-b" not found');
-      const overridden = await kubectl([
-        'vmsnap',
-        'tree',
-        'tree-vm',
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'elsewhere',
-        '-n',
-        'default',
-      ]);
+      const overridden = await treeInContext('elsewhere', '-n', 'default');
       expect(overridden.code).toBe(0);
       expect(overridden.stdout).toContain('[foreign]');
 
-      const unknownContext = await kubectl([
-        'vmsnap',
-        'tree',
-        'tree-vm',
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'nope',
-      ]);
+      const unknownContext = await treeInContext('nope');
       expect(unknownContext.code).toBe(1);
       expect(unknownContext.stderr).toContain('context "nope" not found');
 
-      const down = await kubectl([
-        'vmsnap',
-        'tree',
-        'tree-vm',
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'down',
-      ]);
+      const down = await treeInContext('down');
       expect(down.code).toBe(1);
       expect(down.stderr).toContain('cannot reach the API server at https://127.0.0.1:1');
 

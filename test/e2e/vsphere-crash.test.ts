@@ -18,13 +18,14 @@ import { decodeVsphereDescription } from '../../src/drivers/vsphere/snapshot-mar
 import { parseSnapshotTree } from '../../src/drivers/vsphere/snapshot-tree.ts';
 import type { MoRef } from '../../src/drivers/vsphere/soap-xml.ts';
 import { readProperties } from '../../src/drivers/vsphere/vim-calls.ts';
-import { VsphereDriver } from '../../src/drivers/vsphere/vsphere-driver.ts';
+import type { VsphereDriver } from '../../src/drivers/vsphere/vsphere-driver.ts';
 import { installCrds } from '../../src/operator/install-crds.ts';
 import { KubeClient } from '../../src/runtime/kube-client.ts';
 import { eventually, kubeConfigFor } from '../support/client-node.ts';
 import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.ts';
 import { requireVcsim, startVcsim, type Vcsim, vcsimBinary } from '../support/vsphere/vcsim.ts';
-import { vmByName } from '../support/vsphere/vim-lab.ts';
+import { createVcsimCredentials, vcsimHypervisorSpec } from '../support/vsphere/vcsim-hypervisor.ts';
+import { poweredOnLab } from '../support/vsphere/vim-lab.ts';
 import { type OperatorProcess, startOperatorProcess } from './leader-operator-process.ts';
 
 const available = await requireVcsim('kill -9 of the operator mid vSphere snapshot task');
@@ -45,38 +46,18 @@ describe.skipIf(!available)('kill -9 of the operator process while a vSphere sna
 
   beforeAll(async () => {
     sim = await startVcsim({ machines: 1, gateSnapshotTasks: true });
-    lab = new VsphereDriver({
-      url: sim.url,
-      username: sim.username,
-      password: sim.password,
-      ca: sim.caPem,
-      taskPollMs: 5,
-    });
-    vm = await vmByName(lab.client, VM_NAME);
-    await lab.start(VM_NAME);
+    ({ lab, vm } = await poweredOnLab(sim, VM_NAME));
 
     controlPlane = await startTestControlPlane();
     const kubeConfig = kubeConfigFor(controlPlane);
     client = new KubeClient(kubeConfig, { fieldManager: 'vsphere-crash-test' });
     await installCrds(client);
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: 'vmsnap-system' } } });
-    await core.createNamespacedSecret({
-      namespace: 'vmsnap-system',
-      body: {
-        metadata: { name: 'vcsim-creds' },
-        stringData: { username: sim.username, password: sim.password, 'ca.crt': sim.caPem },
-      },
-    });
+    await createVcsimCredentials(kubeConfig.makeApiClient(CoreV1Api), sim);
     await client.create(HYPERVISORS, {
       apiVersion: 'vmsnap.io/v1alpha1',
       kind: 'Hypervisor',
       metadata: { name: 'vcsim' },
-      spec: {
-        driver: 'vsphere',
-        uri: sim.url,
-        credentialsSecretRef: { namespace: 'vmsnap-system', name: 'vcsim-creds' },
-      },
+      spec: vcsimHypervisorSpec(sim),
     });
     await client.create(VIRTUAL_MACHINES, {
       apiVersion: 'vmsnap.io/v1alpha1',
@@ -100,6 +81,37 @@ describe.skipIf(!available)('kill -9 of the operator process while a vSphere sna
       (n) => decodeVsphereDescription(n.description)?.owner.uid === uid,
     );
   const gateReport = () => sim.heldSnapshotTasks();
+  /** Resolves once `sessions` operator sessions (one per process started) have polled the held `task`. */
+  const polledBy = (task: string, sessions: number, what: string, timeoutMs: number) =>
+    eventually(
+      async () => (await gateReport()).held.find((h) => h.task === task && h.pollingSessions >= sessions),
+      what,
+      timeoutMs,
+    );
+
+  /**
+   * Creates VMSnapshot `name` and waits until its CreateSnapshot_Task is recorded on it and the running operator
+   * polls that task, which the gate holds: the task is provably in flight. Its moref and the VMSnapshot's uid.
+   */
+  async function snapshotWithTaskInFlight(
+    name: string,
+    memory: boolean,
+  ): Promise<{ task: string; uid: string }> {
+    await client.create(VM_SNAPSHOTS, {
+      apiVersion: 'vmsnap.io/v1alpha1',
+      kind: 'VMSnapshot',
+      metadata: { name, namespace: NAMESPACE },
+      spec: { vmName: 'web-1', memory },
+    });
+    const recorded = await eventually(
+      async () => (await getSnapshot(name)).metadata.annotations?.[SNAPSHOT_TASK_ANNOTATION],
+      'the snapshot task recorded on the VMSnapshot',
+      60_000,
+    );
+    const { task } = JSON.parse(recorded) as { task: string };
+    await polledBy(task, 1, 'the first operator polling its task', 30_000);
+    return { task, uid: (await getSnapshot(name)).metadata.uid ?? '' };
+  }
 
   it('a restarted operator waits on the recorded task and ends with exactly one snapshot', async () => {
     const first = startOperatorProcess(controlPlane.kubeconfigPath);
@@ -109,26 +121,8 @@ describe.skipIf(!available)('kill -9 of the operator process while a vSphere sna
       'web-1 observed Running by the first operator',
       60_000,
     );
-    await client.create(VM_SNAPSHOTS, {
-      apiVersion: 'vmsnap.io/v1alpha1',
-      kind: 'VMSnapshot',
-      metadata: { name: 'mid-task', namespace: NAMESPACE },
-      spec: { vmName: 'web-1', memory: true },
-    });
-
     // The task's moref is on the VMSnapshot, and the first operator is waiting on that task (polling it).
-    const recorded = await eventually(
-      async () => (await getSnapshot('mid-task')).metadata.annotations?.[SNAPSHOT_TASK_ANNOTATION],
-      'the snapshot task recorded on the VMSnapshot',
-      60_000,
-    );
-    const { task } = JSON.parse(recorded) as { task: string; vm: string };
-    await eventually(
-      async () => (await gateReport()).held.find((h) => h.task === task && h.pollingSessions >= 1),
-      'the first operator polling its task',
-      30_000,
-    );
-    const uid = (await getSnapshot('mid-task')).metadata.uid ?? '';
+    const { task, uid } = await snapshotWithTaskInFlight('mid-task', true);
     expect(await ownedBy(uid)).toEqual([]);
 
     first.child.kill('SIGKILL');
@@ -139,11 +133,7 @@ describe.skipIf(!available)('kill -9 of the operator process while a vSphere sna
     operators.push(second);
     // A second session polling the first task: the new process waits on the recorded task. Only now does the
     // task end, so the snapshot cannot have been adopted from the tree without the record.
-    await eventually(
-      async () => (await gateReport()).held.find((h) => h.task === task && h.pollingSessions >= 2),
-      'the restarted operator polling the recorded task',
-      60_000,
-    );
+    await polledBy(task, 2, 'the restarted operator polling the recorded task', 60_000);
     expect((await gateReport()).creates).toBe(1);
     await sim.releaseSnapshotTasks();
 
@@ -177,24 +167,7 @@ describe.skipIf(!available)('kill -9 of the operator process while a vSphere sna
   it('a VMSnapshot deleted while its task ran leaves no snapshot behind once the task ends', async () => {
     const first = startOperatorProcess(controlPlane.kubeconfigPath);
     operators.push(first);
-    await client.create(VM_SNAPSHOTS, {
-      apiVersion: 'vmsnap.io/v1alpha1',
-      kind: 'VMSnapshot',
-      metadata: { name: 'deleted-mid-task', namespace: NAMESPACE },
-      spec: { vmName: 'web-1', memory: false },
-    });
-    const recorded = await eventually(
-      async () => (await getSnapshot('deleted-mid-task')).metadata.annotations?.[SNAPSHOT_TASK_ANNOTATION],
-      'the snapshot task recorded on the VMSnapshot',
-      60_000,
-    );
-    const { task } = JSON.parse(recorded) as { task: string };
-    await eventually(
-      async () => (await gateReport()).held.find((h) => h.task === task && h.pollingSessions >= 1),
-      'the first operator polling its task',
-      30_000,
-    );
-    const uid = (await getSnapshot('deleted-mid-task')).metadata.uid ?? '';
+    const { task, uid } = await snapshotWithTaskInFlight('deleted-mid-task', false);
     first.child.kill('SIGKILL');
     await first.exit;
     // Deleted while no operator runs: the finalizer keeps the object until the restarted operator cleaned up.
@@ -203,11 +176,7 @@ describe.skipIf(!available)('kill -9 of the operator process while a vSphere sna
     const second = startOperatorProcess(controlPlane.kubeconfigPath);
     operators.push(second);
     // The cleanup finds no snapshot yet and waits on the recorded task instead of calling it already gone.
-    await eventually(
-      async () => (await gateReport()).held.find((h) => h.task === task && h.pollingSessions >= 2),
-      'the restarted operator polling the recorded task',
-      60_000,
-    );
+    await polledBy(task, 2, 'the restarted operator polling the recorded task', 60_000);
     await sim.releaseSnapshotTasks();
     await eventually(
       async () =>

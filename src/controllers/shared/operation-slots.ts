@@ -36,6 +36,16 @@ export class OperationSlots {
     this.wakeNext(hypervisor);
   }
 
+  /**
+   * Where `operationKey` stands among the operations waiting for a slot on `hypervisor` that asked to be woken
+   * (1 = next); undefined when it is not waiting there.
+   */
+  queuePosition(hypervisor: string, operationKey: string): number | undefined {
+    const keys = [...(this.waiting.get(hypervisor)?.keys() ?? [])];
+    const index = keys.indexOf(operationKey);
+    return index < 0 ? undefined : index + 1;
+  }
+
   /** Operations waiting for a slot on `hypervisor` that asked to be woken. */
   waitingFor(hypervisor: string): number {
     return this.waiting.get(hypervisor)?.size ?? 0;

@@ -57,6 +57,10 @@ export function snapshotView(snapshot: VMSnapshot, creationTimestamp: string | u
       deletionPolicy: spec.deletionPolicy,
       failureDeadlineMs: spec.failureDeadlineMs ?? 0,
     },
-    status: { phase: status.phase, snapshotName: status.snapshotName || undefined },
+    status: {
+      phase: status.phase,
+      snapshotName: status.snapshotName || undefined,
+      ...(status.startTime ? { startedAt: new Date(status.startTime) } : {}),
+    },
   };
 }

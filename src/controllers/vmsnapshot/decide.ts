@@ -17,8 +17,16 @@ import type { HoldView, HypervisorView, SnapshotView, VmView } from '../views.ts
  * Deletion: Cleanup releases a hold we still have, deletes the hypervisor snapshot when the policy says Delete (the
  * one status.snapshotName names, or `vs-<uid>` when the snapshot held its VM before its deletion began), and
  * removes the finalizer.
- * Deadlines: waiting on preconditions past failureDeadline -> Stall (still waiting, Stalled=True); an operation
- * that has the hold and is past its deadline -> Fail (the hold is released, nothing more is tried).
+ * Deadlines (failureDeadline): an operation is failed for taking too long only once it has started on the
+ * hypervisor, i.e. got one of the Hypervisor's operation slots and called the driver (status.startTime, written
+ * with InProgress, see steps.ts `create`). Past the deadline counted from there -> Fail (DeadlineExceeded; the
+ * hold is released, nothing more is tried). Before that:
+ * - waiting for a free slot (holding the VM, no startTime) is queueing, which a run over many VMs of one host is
+ *   meant to do: it never stalls or fails, however long (Create is chosen again; it reports WaitingForSlot);
+ * - waiting on anything else (VM, Hypervisor, another operation's hold) past the deadline counted from creation
+ *   -> Stall (still waiting, Stalled=True), since a human may have to act.
+ * A crash after the driver call started but before startTime was stored restarts the clock at the next attempt:
+ * that only lengthens the deadline, never fails a snapshot early.
  */
 export type SnapshotStep =
   | { kind: 'AddFinalizer' }
@@ -79,22 +87,23 @@ export function decideSnapshotStep(world: SnapshotWorld): SnapshotStep {
 
 function decideInFlight(world: SnapshotWorld, holdsVm: boolean): SnapshotStep {
   const { snapshot, vm, hypervisor, now } = world;
-  const pastDeadline =
-    snapshot.spec.failureDeadlineMs > 0 &&
-    now.getTime() - snapshot.createdAt.getTime() >= snapshot.spec.failureDeadlineMs;
+  const startedAt = snapshot.status.startedAt;
+  const pastDeadline = deadlinePassed(snapshot.spec.failureDeadlineMs, snapshot.createdAt, now);
 
   if (holdsVm) {
-    if (pastDeadline) {
+    if (startedAt && deadlinePassed(snapshot.spec.failureDeadlineMs, startedAt, now)) {
       return {
         kind: 'Fail',
         reason: 'DeadlineExceeded',
-        message: `the snapshot did not complete within its failureDeadline (${formatMs(snapshot.spec.failureDeadlineMs)})`,
+        message: deadlineExceededMessage(snapshot.spec.failureDeadlineMs, startedAt),
         releaseHold: true,
       };
     }
     if (hypervisor === undefined || !hypervisor.ready) {
-      return wait('HypervisorNotReady', hypervisorMessage(vm!, hypervisor), false);
+      // Not started on the hypervisor yet: a hypervisor that stays away is a precondition (Stalled), like below.
+      return wait('HypervisorNotReady', hypervisorMessage(vm!, hypervisor), !startedAt && pastDeadline);
     }
+    // Also past the deadline when it never started: waiting for a free operation slot is queueing (see above).
     return { kind: 'Create' };
   }
 
@@ -195,6 +204,16 @@ function hypervisorMessage(vm: VmView, hypervisor: HypervisorView | undefined): 
   if (hypervisor === undefined)
     return `Hypervisor "${vm.hypervisorName}" (of VirtualMachine "${vm.name}") not found`;
   return `Hypervisor "${hypervisor.name}" is not ready: ${hypervisor.notReadyMessage ?? 'not probed yet'}`;
+}
+
+/** Whether `deadlineMs` (0 = none) has passed since `since`. */
+export function deadlinePassed(deadlineMs: number, since: Date, now: Date): boolean {
+  return deadlineMs > 0 && now.getTime() - since.getTime() >= deadlineMs;
+}
+
+/** The Failed message of a snapshot whose operation outlived its failureDeadline. */
+export function deadlineExceededMessage(deadlineMs: number, startedAt: Date): string {
+  return `the snapshot did not complete within its failureDeadline (${formatMs(deadlineMs)}) after its operation started on the hypervisor at ${startedAt.toISOString()}`;
 }
 
 export function isHeldBy(hold: HoldView | undefined, snapshot: Pick<SnapshotView, 'uid'>): boolean {

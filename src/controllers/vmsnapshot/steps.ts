@@ -8,7 +8,7 @@ import { type ControllerDeps, secondsSince } from '../shared/deps.ts';
 import type { OperationSlots } from '../shared/operation-slots.ts';
 import { type ApiObject, SNAPSHOT_FINALIZER, VM_SNAPSHOTS } from '../shared/resources.ts';
 import { applyHold, copyVmStatus, writeVmStatusGuarded } from '../shared/vm-status.ts';
-import { isHeldBy, type SnapshotStep, WAIT_REQUEUE_MS } from './decide.ts';
+import { deadlineExceededMessage, isHeldBy, type SnapshotStep, WAIT_REQUEUE_MS } from './decide.ts';
 import { oldestWaitingForHold } from './hold-queue.ts';
 import type { LoadedSnapshot } from './loaded.ts';
 import { currentAfterDeletion, listSnapshotsOfVm, planReparent, reattachChildren } from './reparent.ts';
@@ -19,6 +19,7 @@ import {
   setReadyState,
   writeSnapshotStatus,
 } from './snapshot-status.ts';
+import { type DeadlineRace, withinDeadline } from './within-deadline.ts';
 
 export interface SnapshotStepDeps extends ControllerDeps {
   slots: OperationSlots;
@@ -193,6 +194,14 @@ export class SnapshotSteps {
    *   a snapshot that fails while holding its VM records the name (see `fail`).
    * Therefore the InProgress status (name, parent, condition) is written while the driver works, not before,
    * and is awaited before the Ready, Failed or retry status that follows it, which it must never overwrite.
+   *
+   * failureDeadline (see decide.ts): the clock starts when the operation gets its slot and calls the driver, and
+   * is stored as status.startTime with the InProgress status. A retry keeps the stored time; a crash before it
+   * was stored starts the clock again at the next attempt (a longer deadline, never a shorter one). Waiting for
+   * the slot does not count, and writes its WaitingForSlot status once, not at every poll. A driver call that is
+   * still running at the deadline is not waited for any longer: the snapshot is Failed, which releases the hold,
+   * and the slot is released. The call itself cannot be cancelled; if it still completes on the hypervisor, the
+   * Failed status names that snapshot (see `fail`), so deleting the VMSnapshot deletes it.
    */
   async create(): Promise<ReconcileResult> {
     const { snapshot, vm, hypervisor, key } = this.#loaded;
@@ -201,34 +210,37 @@ export class SnapshotSteps {
     const { wake } = this.#deps;
     const onFree = wake && (() => wake(key));
     if (!this.#deps.slots.tryAcquire(hvName, key, hypervisor.spec.maxConcurrentOperations, onFree)) {
-      const message = `Hypervisor "${hvName}" is running ${hypervisor.spec.maxConcurrentOperations} operations (spec.maxConcurrentOperations); waiting for a free slot`;
-      await this.wait(Reason.WaitingForSlot, message, false, SLOT_RETRY_MS);
+      await this.#waitForSlot(hvName, hypervisor.spec.maxConcurrentOperations);
       return { requeueAfterMs: SLOT_RETRY_MS };
     }
     try {
       const name = hypervisorSnapshotName(snapshot.identity.uid);
       // See the crash contract above: only a hold taken by this very reconcile rules out an earlier attempt.
       const mayExist = !this.#chain.tookHold;
+      const startedAt = this.#startDeadlineClock();
       // Settled, never rejected: if the write fails while the driver works there is no handler yet, and an
       // unhandled rejection would end the process. Its failure is reported once the driver call is back.
       const inProgress = settle(
         this.#markInProgress(name, vm.status.currentSnapshot ?? '', vm.spec.domain, hvName),
       );
-      let info: SnapshotInfo;
+      let race: DeadlineRace<SnapshotInfo>;
       try {
-        const driver = await this.#deps.pool.driverFor(hvName, hypervisor.spec);
-        info = await driver.createSnapshot(vm.spec.domain, {
-          name,
-          owner: {
-            uid: snapshot.identity.uid,
-            namespace: snapshot.identity.namespace,
-            name: snapshot.identity.name,
-          },
-          description: snapshot.spec.description,
-          memory: snapshot.spec.memory,
-          quiesce: snapshot.spec.quiesce,
-          mayExist,
-        });
+        const call = (async () => {
+          const driver = await this.#deps.pool.driverFor(hvName, hypervisor.spec);
+          return driver.createSnapshot(vm.spec.domain, {
+            name,
+            owner: {
+              uid: snapshot.identity.uid,
+              namespace: snapshot.identity.namespace,
+              name: snapshot.identity.name,
+            },
+            description: snapshot.spec.description,
+            memory: snapshot.spec.memory,
+            quiesce: snapshot.spec.quiesce,
+            mayExist,
+          });
+        })();
+        race = await withinDeadline(call, this.#untilFailureMs(startedAt));
       } catch (error) {
         await inProgress;
         if (!isDriverError(error)) throw error;
@@ -240,6 +252,15 @@ export class SnapshotSteps {
         throw error;
       }
       const inProgressError = await inProgress;
+      if (!race.done) {
+        this.#ctx.log.warn(
+          { snapshotName: name },
+          'driver call still running at the failureDeadline; failing',
+        );
+        const deadlineMs = snapshot.spec.failureDeadlineMs ?? 0;
+        return this.fail(Reason.DeadlineExceeded, deadlineExceededMessage(deadlineMs, startedAt), true);
+      }
+      const info = race.value;
       // The Ready write carries everything InProgress would have (a merge patch of the whole difference).
       if (inProgressError) this.#ctx.log.warn({ err: inProgressError }, 'InProgress status write failed');
       await this.#markReady(info, vm.identity.name);
@@ -253,6 +274,33 @@ export class SnapshotSteps {
     } finally {
       this.#deps.slots.release(hvName, key);
     }
+  }
+
+  /**
+   * Says the snapshot is queued for one of the hypervisor's operation slots: normal waiting, never Stalled. Written
+   * once per wait: the position is where it joined the queue, since rewriting it as the queue moves would cost
+   * a status write per queued snapshot per freed slot (quadratic in a run over many VMs of one host).
+   */
+  async #waitForSlot(hvName: string, limit: number): Promise<void> {
+    const ready = this.#status.conditions.find((c) => c.type === 'Ready');
+    if (ready?.reason === Reason.WaitingForSlot) return;
+    const position = this.#deps.slots.queuePosition(hvName, this.#loaded.key);
+    const place = position === undefined ? '' : `; number ${position} in the queue when it joined`;
+    const message = `queued: Hypervisor "${hvName}" is running ${limit} operations (spec.maxConcurrentOperations), waiting for a free slot${place}; failureDeadline counts from when its operation starts`;
+    await this.wait(Reason.WaitingForSlot, message, false, SLOT_RETRY_MS);
+  }
+
+  /**
+   * Starts the failureDeadline clock of this operation (status.startTime, stored by #markInProgress), or keeps the
+   * one an earlier attempt stored. Returns the time the deadline counts from: the stored time when there is
+   * one (after a restart, the only one known), else this moment to the millisecond.
+   */
+  #startDeadlineClock(): Date {
+    const stored = this.#status.startTime;
+    if (stored) return new Date(stored);
+    const now = this.#now();
+    this.#status.startTime = rfc3339(now);
+    return now;
   }
 
   /**
@@ -533,13 +581,23 @@ export class SnapshotSteps {
     return this.#deps.now();
   }
 
-  /** How long until the failureDeadline passes (a waiting snapshot looks again then, to report Stalled on time). */
+  /**
+   * How long until the failureDeadline passes (a waiting snapshot looks again then, to report Stalled or Failed on
+   * time): counted from status.startTime once the operation started, else from creation (see decide.ts).
+   */
   #untilDeadlineMs(): number {
     const { snapshot, raw } = this.#loaded;
     const deadline = snapshot.spec.failureDeadlineMs;
-    const created = raw.metadata.creationTimestamp;
-    if (!deadline || !created) return Number.POSITIVE_INFINITY;
-    return Math.max(50, new Date(created).getTime() + deadline - this.#now().getTime() + 50);
+    const since = this.#status.startTime ?? raw.metadata.creationTimestamp;
+    if (!deadline || !since) return Number.POSITIVE_INFINITY;
+    return Math.max(50, new Date(since).getTime() + deadline - this.#now().getTime() + 50);
+  }
+
+  /** How long a driver call that started at `startedAt` may still run before the failureDeadline fails it. */
+  #untilFailureMs(startedAt: Date): number {
+    const deadline = this.#loaded.snapshot.spec.failureDeadlineMs;
+    if (!deadline) return Number.POSITIVE_INFINITY;
+    return startedAt.getTime() + deadline - this.#now().getTime();
   }
 }
 

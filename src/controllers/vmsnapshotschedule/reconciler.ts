@@ -19,17 +19,23 @@ import type { ObjectCache } from '../shared/deps.ts';
 import { type ApiObject, VM_SNAPSHOTS } from '../shared/resources.ts';
 import { decideSchedule, rfc3339, type SnapshotToCreate } from './decide.ts';
 import { SCHEDULED_AT_ANNOTATION, VM_SNAPSHOT_SCHEDULES } from './resources.ts';
-import { ownedSnapshots, protectedSnapshotNames, selectedVms, vmGates } from './world.ts';
+import {
+  ownedSnapshots,
+  protectedSnapshotNames,
+  type ScheduleCaches,
+  selectedVms,
+  vmGates,
+} from './world.ts';
 
 export interface ScheduleDeps {
   client: KubeClient;
   statusWriter: StatusWriter;
   events: EventRecorder;
   virtualMachines: ObjectCache;
-  snapshots: ObjectCache;
-  reverts: ObjectCache;
   /** For each VM's default snapshot limit (the Hypervisor's status.capabilities.maxSnapshotsPerVM). */
   hypervisors: ObjectCache;
+  /** VMs, VMSnapshots and VMReverts as the reconcile looks them up (register.ts builds them over the informers). */
+  indexes: ScheduleCaches['indexes'];
   /** The injected clock: run times are computed against it. */
   now: () => Date;
 }
@@ -58,14 +64,14 @@ export function vmSnapshotScheduleReconciler(deps: ScheduleDeps): Reconciler {
       return {};
     }
     const schedule = parsed.value;
-    const vms = selectedVms(schedule, deps.virtualMachines);
+    const vms = selectedVms(schedule, deps);
     const decision = decideSchedule({
       schedule,
       createdAt: new Date(raw.metadata.creationTimestamp ?? deps.now().toISOString()),
       vmNames: vms.map((vm) => vm.identity.name),
-      vmGates: vmGates(vms, deps.snapshots, deps.hypervisors),
-      owned: ownedSnapshots(schedule, deps.snapshots),
-      protectedNames: protectedSnapshotNames(schedule.identity.namespace, deps.reverts),
+      vmGates: vmGates(vms, deps),
+      owned: ownedSnapshots(schedule, deps),
+      protectedNames: protectedSnapshotNames(schedule.identity.namespace, deps),
       now: deps.now(),
     });
     await deps.statusWriter.replace(

@@ -11,7 +11,7 @@ import {
   startOperator,
 } from '../../../src/operator/start-operator.ts';
 import { KubeClient } from '../../../src/runtime/kube-client.ts';
-import { kubeConfigFor } from '../../support/client-node.ts';
+import { eventually, kubeConfigFor } from '../../support/client-node.ts';
 import { startTestControlPlane, type TestControlPlane } from '../../support/control-plane.ts';
 
 export const NAMESPACE = 'default';
@@ -106,6 +106,14 @@ export class OperatorEnv {
 
   getSnapshot(name: string): Promise<ApiObject | undefined> {
     return this.client.find(VM_SNAPSHOTS, { namespace: NAMESPACE, name });
+  }
+
+  /** Polls VMSnapshot `name` (up to 10 s) until its status shows `phase`; the object as read then. */
+  snapshotInPhase(name: string, phase: string): Promise<ApiObject> {
+    return eventually(async () => {
+      const obj = await this.getSnapshot(name);
+      return statusOf(obj).phase === phase ? obj : undefined;
+    }, `${name} ${phase}`);
   }
 }
 

@@ -151,3 +151,11 @@ function processAlive(pid: number): boolean {
 export async function domState(name: string, uri = TEST_URI): Promise<string> {
   return (await virsh(['domstate', '--domain', name, '--reason'], uri)).trim();
 }
+
+/** The names of the domain's snapshots on the hypervisor, as `virsh snapshot-list --name` lists them. */
+export async function snapshotNames(domainName: string, uri = TEST_URI): Promise<string[]> {
+  return (await virsh(['snapshot-list', '--domain', domainName, '--name'], uri))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
