@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Manifest, only, REPO, renderDeploy } from './rendered-manifests.ts';
+import { type Manifest, named, only, operatorRoles, REPO, renderDeploy } from './rendered-manifests.ts';
 
 const NAMESPACE = 'vmsnap-system';
 const CLUSTER_SCOPED = new Set([
@@ -59,6 +59,8 @@ describe('deploy/ kustomize base', () => {
     const crdFiles = readdirSync(join(REPO, 'crds')).filter((f) => f.endsWith('.yaml'));
     expect(objects.map((o) => o.kind).sort()).toEqual(
       [
+        'ClusterRole',
+        'ClusterRole',
         'ClusterRole',
         'ClusterRoleBinding',
         ...crdFiles.map(() => 'CustomResourceDefinition'),
@@ -174,8 +176,9 @@ describe('deploy/ kustomize base', () => {
 
   it('grants least privilege: reads and status writes cluster-wide, Secrets and Leases only in vmsnap-system', (ctx) => {
     if (!rendered) ctx.skip();
-    const clusterRole = only(objects, 'ClusterRole');
+    const clusterRole = named(objects, 'ClusterRole', 'vmsnap-operator');
     const role = only(objects, 'Role');
+    expect(new Set(operatorRoles(objects))).toEqual(new Set([clusterRole, role]));
     const all = [...clusterRole.rules, ...role.rules] as Rule[];
     for (const rule of all) {
       for (const list of [rule.apiGroups, rule.resources, rule.verbs]) expect(list).not.toContain('*');
@@ -226,5 +229,36 @@ describe('deploy/ kustomize base', () => {
         { kind: 'ServiceAccount', name: serviceAccount, namespace: NAMESPACE },
       ]);
     }
+  });
+
+  it('aggregates read access into view and write access into edit/admin, for users, bound to nobody', (ctx) => {
+    if (!rendered) ctx.skip();
+    const view = named(objects, 'ClusterRole', 'vmsnap-view');
+    const edit = named(objects, 'ClusterRole', 'vmsnap-edit');
+    const aggregate = (role: string) => `rbac.authorization.k8s.io/aggregate-to-${role}`;
+    for (const role of ['view', 'edit', 'admin'])
+      expect(view.metadata.labels?.[aggregate(role)]).toBe('true');
+    for (const role of ['edit', 'admin']) expect(edit.metadata.labels?.[aggregate(role)]).toBe('true');
+    expect(edit.metadata.labels?.[aggregate('view')]).toBeUndefined();
+
+    const namespacedKinds = ['virtualmachines', 'vmsnapshots', 'vmreverts', 'vmsnapshotschedules'];
+    const viewGrants = grants(view.rules);
+    // `kubectl vmsnap tree` reads a VirtualMachine: vmsnap-view alone is enough for it.
+    for (const kind of [...namespacedKinds, 'hypervisors']) {
+      for (const verb of ['get', 'list', 'watch']) expect(viewGrants).toContain(`vmsnap.io/${kind}:${verb}`);
+    }
+    expect([...viewGrants].filter((g) => !/:(get|list|watch)$/.test(g))).toEqual([]);
+    const editGrants = grants(edit.rules);
+    for (const kind of namespacedKinds) {
+      for (const verb of ['create', 'update', 'patch', 'delete']) {
+        expect(editGrants).toContain(`vmsnap.io/${kind}:${verb}`);
+      }
+    }
+    // Status is the operator's; Hypervisors (cluster-scoped, naming credentials) are cluster administrators'.
+    for (const grant of [...viewGrants, ...editGrants]) expect(grant).not.toMatch(/\/status:/);
+    expect([...editGrants].filter((g) => g.startsWith('vmsnap.io/hypervisors'))).toEqual([]);
+    const bound = objects.filter((o) => o.kind.endsWith('Binding')).map((b) => b.roleRef.name as string);
+    expect(bound).not.toContain('vmsnap-view');
+    expect(bound).not.toContain('vmsnap-edit');
   });
 });

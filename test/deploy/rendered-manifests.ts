@@ -36,3 +36,40 @@ export function only(objects: Manifest[], kind: string): Manifest {
   if (found.length !== 1) throw new Error(`expected one ${kind}, rendered ${found.length}`);
   return found[0]!;
 }
+
+/** The object of `kind` named `name`; throws when it was not rendered. */
+export function named(objects: Manifest[], kind: string, name: string): Manifest {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (found === undefined) throw new Error(`expected ${kind} ${name}, not rendered`);
+  return found;
+}
+
+/**
+ * The ClusterRoles and Roles bound to the operator's ServiceAccount: what the operator may do. Other roles in
+ * deploy/ (the user-facing vmsnap-view and vmsnap-edit) are bound by nobody here.
+ */
+export function operatorRoles(objects: Manifest[]): Manifest[] {
+  const serviceAccount = only(objects, 'ServiceAccount');
+  const bindings = objects.filter(
+    (o) =>
+      (o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') &&
+      (o.subjects ?? []).some(
+        (s: { kind: string; name: string; namespace?: string }) =>
+          s.kind === 'ServiceAccount' &&
+          s.name === serviceAccount.metadata.name &&
+          s.namespace === serviceAccount.metadata.namespace,
+      ),
+  );
+  return bindings.map((binding) => {
+    const namespace = binding.kind === 'RoleBinding' ? binding.metadata.namespace : undefined;
+    const role = objects.find(
+      (o) =>
+        o.kind === binding.roleRef.kind &&
+        o.metadata.name === binding.roleRef.name &&
+        (binding.roleRef.kind === 'ClusterRole' || o.metadata.namespace === namespace),
+    );
+    if (role === undefined)
+      throw new Error(`${binding.kind} ${binding.metadata.name} refers to a role not rendered`);
+    return role;
+  });
+}
