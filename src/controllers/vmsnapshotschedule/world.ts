@@ -5,7 +5,7 @@
 import { parseHypervisor } from '../../api/hypervisor.ts';
 import type { LabelSelector } from '../../api/index.ts';
 import { parseVirtualMachine, type VirtualMachine } from '../../api/virtual-machine.ts';
-import { SCHEDULE_LABEL, type VMSnapshotSchedule } from '../../api/vm-snapshot-schedule.ts';
+import type { VMSnapshotSchedule } from '../../api/vm-snapshot-schedule.ts';
 import type { CacheIndex } from '../../runtime/cache-index.ts';
 import type { RetainablePhase } from '../../schedule/index.ts';
 import { labelValueFor } from '../../schedule/names.ts';
