@@ -21,13 +21,15 @@ import {
 
 export const OPERATOR_USAGE = `Usage: vmsnap operator [flags]
 
-Runs the vmsnap operator (Hypervisor, VirtualMachine and VMSnapshot controllers) against a Kubernetes API
-server until SIGINT or SIGTERM.
+Runs the vmsnap operator (its Hypervisor, VirtualMachine, VMSnapshot, VMRevert and VMSnapshotSchedule controllers)
+against a Kubernetes API server until SIGINT or SIGTERM.
 
 Flags:
   --kubeconfig <path>  kubeconfig to use (default: in-cluster service account when running in a pod,
                        else $KUBECONFIG or ~/.kube/config)
-  --workers <n>        reconciles at once per controller (default 4)
+  --workers <n>        reconciles working at once per controller (default 4); one waiting on a
+                       hypervisor operation lends its worker out, so operations at once are
+                       bounded by each Hypervisor's maxConcurrentOperations, not by this
   --install-crds       create or update vmsnap's CRDs before starting (needs rights on CRDs)
   --health-bind-address <host:port>
                        serve /metrics, /healthz and /readyz here (default 0.0.0.0:8080; port 0 picks one)

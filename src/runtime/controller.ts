@@ -11,6 +11,7 @@ import type { ChangeType, Source } from './source.ts';
 import { onlyStatusChanged } from './status-only-change.ts';
 import { TerminalError } from './terminal-error.ts';
 import { WorkQueue } from './work-queue.ts';
+import { WorkTokens } from './work-tokens.ts';
 
 /** What a reconcile asks for. `{}` means done: run again only when something changes (or at the next resync). */
 export interface ReconcileResult {
@@ -25,6 +26,14 @@ export interface ReconcileContext {
   reconcileID: string;
   /** Aborted when the controller stops, so long steps can give up early; the key then runs again at next start. */
   signal: AbortSignal;
+  /**
+   * Waits for `work`, a long call outside this process (a hypervisor operation), without keeping one of the
+   * controller's workers: while it waits, another worker takes the next key. The key itself stays in progress (it
+   * is never reconciled twice at once). So `workers` bounds the reconciles doing work in this process, and
+   * something else (a Hypervisor's operation slots) bounds the outside calls: with 4 workers and 40 hosts of 2
+   * slots each, 80 snapshots can be taken at once, not 4.
+   */
+  awaitExternal<R>(work: Promise<R>): Promise<R>;
 }
 
 /**
@@ -41,7 +50,10 @@ export interface ControllerOptions<T extends KeyedObject> {
   /** The kind this controller reconciles; each of its objects is one key. */
   primary: Source<T>;
   logger: Logger;
-  /** Reconciles running at once (different keys; one key never runs twice at once). Default 1. */
+  /**
+   * Reconciles doing work at once (different keys; one key never runs twice at once). Default 1. A reconcile
+   * waiting in `ctx.awaitExternal` lends its worker out for the wait.
+   */
   workers?: number;
   /**
    * Every this many milliseconds every primary key is enqueued, because watches can miss changes. Default 10
@@ -73,7 +85,13 @@ export class Controller<T extends KeyedObject> {
   readonly #watched: Array<Source<unknown>> = [];
   readonly #unsubscribes: Array<() => void> = [];
   readonly #stopping = new AbortController();
-  #workerLoops: Array<Promise<void>> = [];
+  readonly #workerLoops = new Set<Promise<void>>();
+  /** One per reconcile doing work: `workers` of them. */
+  readonly #tokens: WorkTokens;
+  /** Worker loops running: `workers`, plus one for each reconcile waiting in awaitExternal (see there). */
+  #loops = 0;
+  /** Reconciles waiting in awaitExternal, their tokens given back. */
+  #lent = 0;
   #cancelResync: (() => void) | undefined;
   #active = 0;
   #started = false;
@@ -92,6 +110,7 @@ export class Controller<T extends KeyedObject> {
     this.#primary = options.primary;
     this.#log = options.logger.child({ controller: options.name });
     this.#workers = workers;
+    this.#tokens = new WorkTokens(workers);
     this.#resyncIntervalMs = options.resyncIntervalMs ?? 10 * 60_000;
     this.#clock = options.clock ?? systemClock;
     this.#queue = options.queue ?? new WorkQueue({ clock: this.#clock });
@@ -148,7 +167,7 @@ export class Controller<T extends KeyedObject> {
     this.#started = true;
     await Promise.all([this.#primary, ...this.#watched].map((source) => source.waitForSync()));
     if (this.#stopping.signal.aborted) return;
-    for (let i = 0; i < this.#workers; i++) this.#workerLoops.push(this.#runWorker());
+    for (let i = 0; i < this.#workers; i++) this.#startWorkerLoop();
     this.#scheduleResync();
     this.#log.info({ workers: this.#workers }, 'controller started');
   }
@@ -163,15 +182,47 @@ export class Controller<T extends KeyedObject> {
     this.#log.info('controller stopped');
   }
 
+  #startWorkerLoop(): void {
+    this.#loops++;
+    const loop = this.#runWorker().finally(() => {
+      this.#loops--;
+      this.#workerLoops.delete(loop);
+    });
+    this.#workerLoops.add(loop);
+  }
+
+  /**
+   * Takes a key, then a token to work on it. Keys are taken first so that a loop waiting idle never sits on a
+   * token a reconcile coming back from awaitExternal needs. A loop beyond `workers + lent` (the wait it stood in
+   * for is over) ends after its current key.
+   */
   async #runWorker(): Promise<void> {
-    for (;;) {
+    while (this.#loops <= this.#workers + this.#lent) {
       const key = await this.#queue.get();
       if (key === undefined) return;
+      await this.#tokens.acquire();
       try {
         await this.#reconcileHandler(key);
       } finally {
+        this.#tokens.release();
         this.#queue.done(key);
       }
+    }
+  }
+
+  /**
+   * Runs `work` with this reconcile's token given back, and one more loop taking keys while it waits (not while
+   * stopping: no keys are taken then). Afterwards the reconcile takes a token again, ahead of keys not started.
+   */
+  async #awaitExternal<R>(work: Promise<R>): Promise<R> {
+    this.#lent++;
+    this.#tokens.release();
+    if (!this.#stopping.signal.aborted && this.#loops < this.#workers + this.#lent) this.#startWorkerLoop();
+    try {
+      return await work;
+    } finally {
+      this.#lent--;
+      await this.#tokens.acquire({ first: true });
     }
   }
 
@@ -182,7 +233,22 @@ export class Controller<T extends KeyedObject> {
     const started = this.#clock.now();
     this.#metrics.activeWorkers(this.name, ++this.#active);
     this.#inFlight.add(key);
-    const result = await this.#invoke(key, { log, reconcileID, signal: this.#stopping.signal });
+    let lending = false;
+    const result = await this.#invoke(key, {
+      log,
+      reconcileID,
+      signal: this.#stopping.signal,
+      // A second wait while the token is already given back just waits: a reconcile gives back one token at most.
+      awaitExternal: async (work) => {
+        if (lending) return work;
+        lending = true;
+        try {
+          return await this.#awaitExternal(work);
+        } finally {
+          lending = false;
+        }
+      },
+    });
     this.#inFlight.delete(key);
     this.#metrics.activeWorkers(this.name, --this.#active);
     // A change held back during this reconcile is dropped only when the key retries anyway (it will see it).

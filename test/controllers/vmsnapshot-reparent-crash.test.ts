@@ -91,7 +91,12 @@ function snapshotProcess(env: OperatorEnv, client: KubeClient) {
     now: () => new Date(),
     slots: new OperationSlots(),
   });
-  const ctx: ReconcileContext = { log: logger, reconcileID: 'test', signal: new AbortController().signal };
+  const ctx: ReconcileContext = {
+    log: logger,
+    reconcileID: 'test',
+    signal: new AbortController().signal,
+    awaitExternal: (work) => work,
+  };
   return {
     /** Reconciles `name` until it is gone (bounded); a Crash propagates. */
     async deleteToCompletion(name: string): Promise<void> {

@@ -1,6 +1,11 @@
 import { Reason } from '../../api/conditions.ts';
 import type { RevertStep } from '../../api/vm-revert.ts';
-import { type DomainInfo, isDriverError, type RevertFinalState } from '../../drivers/port.ts';
+import {
+  type DomainInfo,
+  type HypervisorDriver,
+  isDriverError,
+  type RevertFinalState,
+} from '../../drivers/port.ts';
 import type { ReconcileContext, ReconcileResult } from '../../runtime/controller.ts';
 import { addFinalizer, removeFinalizer } from '../../runtime/finalizers.ts';
 import { type ControllerDeps, secondsSince } from '../shared/deps.ts';
@@ -143,7 +148,7 @@ export class RevertSteps {
    * and a repeated RevertTo repeats the revert (the port's contract).
    */
   async runStep(step: RevertStep, finalState: RevertFinalState): Promise<ReconcileResult> {
-    const { vm, hypervisor, driver, revert, snapshot, key } = this.#loaded;
+    const { vm, hypervisor, driver, revert, key } = this.#loaded;
     if (!vm || !hypervisor || !driver) throw new Error(`${step} needs the VM, its Hypervisor and a driver`);
     const hvName = hypervisor.identity.name;
     const limit = hypervisor.spec.maxConcurrentOperations;
@@ -169,27 +174,8 @@ export class RevertSteps {
       const domain = vm.spec.domain;
       let after: DomainInfo;
       try {
-        switch (step) {
-          case 'StopVM':
-            // Forced: the disk is about to be rolled back to the snapshot's, so a graceful shutdown saves nothing.
-            after = await driver.stop(domain, { force: true });
-            break;
-          case 'RevertTo': {
-            const name = snapshot?.status.snapshotName;
-            if (!name) throw new Error('RevertTo needs the snapshot name on the hypervisor');
-            after = await driver.revertTo(domain, name, { finalState });
-            break;
-          }
-          case 'StartVM':
-            after = await driver.start(domain);
-            break;
-          case 'PauseVM':
-            after = await driver.pause(domain);
-            break;
-          case 'ResumeVM':
-            after = await driver.resume(domain);
-            break;
-        }
+        // Within a slot: the Hypervisor bounds these calls, so the reconcile lends its worker while they run.
+        after = await this.#ctx.awaitExternal(this.#runDriverStep(driver, step, domain, finalState));
       } catch (error) {
         if (isDriverError(error) && !error.retryable) {
           // revertTo checks the snapshot before touching the VM (port contract); other failures may have.
@@ -205,6 +191,31 @@ export class RevertSteps {
       return {};
     } finally {
       this.#deps.slots.release(hvName, slotKey);
+    }
+  }
+
+  /** The driver call of one plan step; what the domain looks like after it. */
+  #runDriverStep(
+    driver: HypervisorDriver,
+    step: RevertStep,
+    domain: string,
+    finalState: RevertFinalState,
+  ): Promise<DomainInfo> {
+    switch (step) {
+      case 'StopVM':
+        // Forced: the disk is about to be rolled back to the snapshot's, so a graceful shutdown saves nothing.
+        return driver.stop(domain, { force: true });
+      case 'RevertTo': {
+        const name = this.#loaded.snapshot?.status.snapshotName;
+        if (!name) throw new Error('RevertTo needs the snapshot name on the hypervisor');
+        return driver.revertTo(domain, name, { finalState });
+      }
+      case 'StartVM':
+        return driver.start(domain);
+      case 'PauseVM':
+        return driver.pause(domain);
+      case 'ResumeVM':
+        return driver.resume(domain);
     }
   }
 

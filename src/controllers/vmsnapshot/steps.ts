@@ -240,7 +240,8 @@ export class SnapshotSteps {
             mayExist,
           });
         })();
-        race = await withinDeadline(call, this.#untilFailureMs(startedAt));
+        // Within a slot: the Hypervisor bounds these calls, so the reconcile lends its worker while it waits.
+        race = await this.#ctx.awaitExternal(withinDeadline(call, this.#untilFailureMs(startedAt)));
       } catch (error) {
         await inProgress;
         if (!isDriverError(error)) throw error;
