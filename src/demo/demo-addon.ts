@@ -47,7 +47,9 @@ export function demoAddon(options: DemoOptions): LocalAddon {
         [VM_SNAPSHOTS, manifests.snapshot],
       ] as const) {
         const created = await createUnlessExists(client, resource, obj);
-        print(`${obj.kind} ${obj.metadata.name}: ${created ? 'created' : 'exists, left as is'}`);
+        // `vmsnap local` creates the Hypervisor itself, so on a first run it already exists: say why.
+        const existing = resource === HYPERVISORS ? 'exists (vmsnap local keeps it)' : 'exists, left as is';
+        print(`${obj.kind} ${obj.metadata.name}: ${created ? 'created' : existing}`);
       }
       const name = manifests.snapshot.metadata.name ?? '';
       print(`waiting for VMSnapshot ${name} to become Ready ...`);
