@@ -7,7 +7,8 @@ import type { RevertView, RevertWorld } from './world.ts';
 /**
  * The VMRevert reconciler's brain: from what it observed, the ONE next step. Pure, so every case is a unit test.
  *
- * Expected flow (each arrow is one reconcile):
+ * Expected flow (each arrow is one step; the reconciler carries out the steps that only write API objects and
+ * the step after them in one reconcile, see reconciler.ts):
  *   (validate, wait for the hold to be free) -> Plan -> AddFinalizer -> TakeHold -> RunStep x N -> Finish -> Succeed
  *   -> RemoveFinalizer -> Done
  * - Validation fails the revert (phase Failed, Stalled=True) BEFORE anything on the hypervisor is touched when the

@@ -81,6 +81,24 @@ export async function loadRevert(
   };
 }
 
+/**
+ * The revert as a step in the same reconcile left it: the revert and the VM as the writes returned them (the VM
+ * as loaded when the step did not write it), everything else as loaded. undefined when a written object no
+ * longer parses, which ends the chain: the next reconcile reads everything again.
+ */
+export function loadedFromWrites(
+  loaded: LoadedRevert,
+  revertRaw: ApiObject,
+  vmWritten: ApiObject | undefined,
+): LoadedRevert | undefined {
+  const revert = parseVMRevert(revertRaw);
+  if (!revert.ok) return undefined;
+  if (vmWritten === undefined) return { ...loaded, raw: revertRaw, revert: revert.value };
+  const vm = parseVirtualMachine(vmWritten);
+  if (!vm.ok) return undefined;
+  return { ...loaded, raw: revertRaw, revert: revert.value, vmRaw: vmWritten, vm: vm.value };
+}
+
 /** The domain's phase now and whether the snapshot is still on the hypervisor; driver errors become a LiveView. */
 async function lookAtDomain(
   deps: ControllerDeps,

@@ -48,6 +48,8 @@ export class RevertSteps {
   #current: ApiObject;
   /** The status as this reconcile has made it so far. */
   readonly #status: RevertStatus;
+  /** The VM as this reconcile's guarded status write returned it (TakeHold, Finish, ReleaseHold). */
+  #vmWritten: ApiObject | undefined;
 
   constructor(deps: RevertStepDeps, ctx: ReconcileContext, loaded: LoadedRevert) {
     this.#deps = deps;
@@ -55,6 +57,16 @@ export class RevertSteps {
     this.#loaded = loaded;
     this.#current = loaded.raw;
     this.#status = copyRevertStatus(loaded.revert);
+  }
+
+  /** The revert as last read or written: what a next step in the same reconcile starts from. */
+  get current(): ApiObject {
+    return this.#current;
+  }
+
+  /** The VM as this reconcile wrote it, if it did. */
+  get vmWritten(): ApiObject | undefined {
+    return this.#vmWritten;
   }
 
   run(decision: RevertDecision): Promise<ReconcileResult> {
@@ -128,9 +140,8 @@ export class RevertSteps {
     };
     const vmStatus = copyVmStatus(vm);
     applyHold(vmStatus, hold, vm.identity.generation, this.#now());
-    if (!(await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, vmStatus))) {
-      return { requeueAfterMs: CONFLICT_RETRY_MS };
-    }
+    this.#vmWritten = await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, vmStatus);
+    if (!this.#vmWritten) return { requeueAfterMs: CONFLICT_RETRY_MS };
     this.#ctx.log.info({ vm: vm.identity.name }, 'took the VM hold');
 
     const status = this.#status;
@@ -226,7 +237,8 @@ export class RevertSteps {
     const vmStatus = copyVmStatus(vm);
     vmStatus.currentSnapshot = revert.spec.snapshotName;
     applyHold(vmStatus, undefined, vm.identity.generation, this.#now());
-    if (!(await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, vmStatus))) {
+    this.#vmWritten = await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, vmStatus);
+    if (!this.#vmWritten) {
       return { requeueAfterMs: CONFLICT_RETRY_MS };
     }
     this.#ctx.log.info({ vm: vm.identity.name }, 'revert finished; released the VM hold');
@@ -274,7 +286,8 @@ export class RevertSteps {
     if (!vm || !vmRaw || !isHeldByRevert(vm.status.hold, revert.identity)) return {};
     const vmStatus = copyVmStatus(vm);
     applyHold(vmStatus, undefined, vm.identity.generation, this.#now());
-    if (!(await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, vmStatus))) {
+    this.#vmWritten = await writeVmStatusGuarded(this.#deps.statusWriter, vmRaw, vmStatus);
+    if (!this.#vmWritten) {
       return { requeueAfterMs: CONFLICT_RETRY_MS };
     }
     this.#ctx.log.info({ vm: vm.identity.name }, 'released the VM hold');
