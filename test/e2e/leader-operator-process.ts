@@ -33,9 +33,15 @@ export interface OperatorProcess {
   kill(): Promise<void>;
 }
 
+/** Extra flags after the defaults, and the environment (default: this process's). */
+export interface OperatorProcessOptions {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
 export function startOperatorProcess(
   kubeconfigPath: string,
-  options: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: OperatorProcessOptions = {},
 ): OperatorProcess {
   const child = spawn(
     process.execPath,

@@ -6,99 +6,52 @@
 // - beyond it (a call that hangs): the process exits 1 at the grace period WITHOUT releasing the Lease (its call
 //   may still be running), and the next process takes over only once the lease expired, then finishes.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type ApiObject, VIRTUAL_MACHINES, VM_SNAPSHOTS } from '../../src/controllers/shared/resources.ts';
-import type { KubeClient } from '../../src/runtime/kube-client.ts';
 import { LEASES, type Lease } from '../../src/runtime/lease.ts';
 import { eventually } from '../support/client-node.ts';
-import type { TestControlPlane } from '../support/control-plane.ts';
-import {
-  createTestDomain,
-  domState,
-  libvirtAvailable,
-  type TestDomain,
-  virsh,
-} from '../support/libvirt/test-domain.ts';
-import { makeTempDir, removeTempDir } from '../support/temp-dir.ts';
+import { domState, libvirtAvailable, type TestDomain } from '../support/libvirt/test-domain.ts';
 import { type CrashPoint, installVirshGate, readMark } from './crash-virsh-gate.ts';
-import {
-  FAST_LEADER_ELECTION,
-  killQuietly,
-  type OperatorProcess,
-  processAlive,
-  startOperatorProcess,
-} from './leader-operator-process.ts';
-import { startLibvirtControlPlane } from './libvirt-control-plane.ts';
+import { FAST_LEADER_ELECTION, type OperatorProcess, processAlive } from './leader-operator-process.ts';
+import { OperatorProcessLab, snapshotNames, statusOf } from './operator-process-lab.ts';
 
 const NAMESPACE = 'default';
 const hasLibvirt = await libvirtAvailable();
-const statusOf = (obj: ApiObject) => (obj.status ?? {}) as Record<string, unknown>;
 
 describe.skipIf(!hasLibvirt)('SIGTERM of the operator mid-snapshot, on real libvirt', () => {
-  let controlPlane: TestControlPlane;
-  let client: KubeClient;
-  const domains: TestDomain[] = [];
-  const operators: OperatorProcess[] = [];
-  const strays: number[] = [];
-  const scratch: string[] = [];
+  let lab: OperatorProcessLab;
 
   beforeAll(async () => {
-    ({ controlPlane, client } = await startLibvirtControlPlane({
-      fieldManager: 'sigterm-test',
-      hypervisorName: 'kvm-term',
-    }));
+    lab = await OperatorProcessLab.start({ fieldManager: 'sigterm-test', hypervisorName: 'kvm-term' });
   });
 
   afterAll(async () => {
-    for (const pid of strays) killQuietly(pid);
-    for (const operator of operators) await operator.kill();
-    await controlPlane?.stop();
-    await Promise.all(domains.map((d) => d.remove()));
-    await Promise.all(scratch.map((dir) => removeTempDir(dir)));
+    await lab?.stop();
   });
 
-  const start = (name: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const operator = startOperatorProcess(controlPlane.kubeconfigPath, {
+  const start = (name: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+    lab.startOperator({
       args: [...FAST_LEADER_ELECTION, ...args],
       env: { ...env, POD_NAME: name, POD_NAMESPACE: NAMESPACE },
     });
-    operators.push(operator);
-    return operator;
-  };
-  const getVm = (name: string) => client.get<ApiObject>(VIRTUAL_MACHINES, { namespace: NAMESPACE, name });
-  const getSnapshot = (name: string) => client.get<ApiObject>(VM_SNAPSHOTS, { namespace: NAMESPACE, name });
   const holder = async () =>
-    (await client.find<Lease>(LEASES, { namespace: NAMESPACE, name: 'vmsnap-operator' }))?.spec
+    (await lab.client.find<Lease>(LEASES, { namespace: NAMESPACE, name: 'vmsnap-operator' }))?.spec
       ?.holderIdentity ?? '';
 
   /** A running VM, an operator whose virsh stops at `point`, and a snapshot that reached it with the hold set. */
   async function snapshotInFlight(label: string, point: CrashPoint, graceArgs: string[]) {
     const vmName = `vm-${label}`;
     const snapName = `snap-${label}`;
-    const domain = await createTestDomain({ label: `term-${label}`, start: true });
-    domains.push(domain);
-    await client.create(VIRTUAL_MACHINES, {
-      apiVersion: 'vmsnap.io/v1alpha1',
-      kind: 'VirtualMachine',
-      metadata: { name: vmName, namespace: NAMESPACE },
-      spec: { hypervisorName: 'kvm-term', domain: domain.name },
-    });
-    const gateDir = await makeTempDir(`term-${label}`);
-    scratch.push(gateDir);
+    const domain = await lab.runningVm(vmName, `term-${label}`);
+    const gateDir = await lab.scratchDir(`term-${label}`);
     const first = start(`first-${label}`, graceArgs, await installVirshGate(gateDir, point));
     await eventually(async () => (await holder()).startsWith(`first-${label}_`), 'the first to lead', 30_000);
     await eventually(
-      async () => statusOf(await getVm(vmName)).phase === 'Running',
+      async () => statusOf(await lab.getVm(vmName)).phase === 'Running',
       `${vmName} observed Running`,
       60_000,
     );
-    await client.create(VM_SNAPSHOTS, {
-      apiVersion: 'vmsnap.io/v1alpha1',
-      kind: 'VMSnapshot',
-      metadata: { name: snapName, namespace: NAMESPACE },
-      spec: { vmName, memory: true },
-    });
+    await lab.createMemorySnapshot(snapName, vmName);
     const mark = await eventually(() => readMark(gateDir), 'the snapshot call to start', 60_000);
-    const hold = statusOf(await getVm(vmName)).hold as { holder?: { name?: string } } | undefined;
+    const hold = statusOf(await lab.getVm(vmName)).hold as { holder?: { name?: string } } | undefined;
     expect(hold?.holder?.name).toBe(snapName);
     return { vmName, snapName, domain, first, mark };
   }
@@ -108,19 +61,15 @@ describe.skipIf(!hasLibvirt)('SIGTERM of the operator mid-snapshot, on real libv
     const second = start(`second-${label}`, []);
     const ready = await eventually(
       async () => {
-        const obj = await getSnapshot(snapName);
+        const obj = await lab.getSnapshot(snapName);
         return statusOf(obj).phase === 'Ready' ? obj : undefined;
       },
       `${snapName} Ready`,
       90_000,
     );
-    const names = (await virsh(['snapshot-list', '--domain', domain.name, '--name']))
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-    expect(names).toEqual([`vs-${ready.metadata.uid}`]);
+    expect(await snapshotNames(domain.name)).toEqual([`vs-${ready.metadata.uid}`]);
     await eventually(
-      async () => statusOf(await getVm(vmName)).hold === undefined,
+      async () => statusOf(await lab.getVm(vmName)).hold === undefined,
       `${vmName}'s hold released`,
       30_000,
     );
@@ -131,7 +80,7 @@ describe.skipIf(!hasLibvirt)('SIGTERM of the operator mid-snapshot, on real libv
   }
 
   it('within the grace period: the in-flight call finishes, the Lease is released, the next process completes', async () => {
-    onTestFailed(() => dumpLogs(operators));
+    onTestFailed(() => dumpLogs(lab.operators));
     const { vmName, snapName, domain, first, mark } = await snapshotInFlight('graceful', 'during', [
       '--shutdown-grace-period=30s',
     ]);
@@ -147,22 +96,22 @@ describe.skipIf(!hasLibvirt)('SIGTERM of the operator mid-snapshot, on real libv
   }, 240_000);
 
   it('beyond the grace period: exits 1 without releasing the Lease; the next process waits it out, then completes', async () => {
-    onTestFailed(() => dumpLogs(operators));
+    onTestFailed(() => dumpLogs(lab.operators));
     const { vmName, snapName, domain, first, mark } = await snapshotInFlight('hung', 'before', [
       '--shutdown-grace-period=1s',
     ]);
-    strays.push(mark.pid);
+    lab.adoptStray(mark.pid);
     first.child.kill('SIGTERM');
     expect(await first.exit).toEqual({ code: 1, signal: null });
     expect(first.logs().map((l) => l.msg)).not.toContain('released the lease');
     expect(await holder()).toMatch(/^first-hung_/);
     // The hung call is gone for good (as if the node had killed it) before the next process looks.
-    killQuietly(mark.pid);
+    lab.killStray(mark.pid);
     await nextProcessFinishes('hung', vmName, snapName, domain);
   }, 240_000);
 });
 
-function dumpLogs(operators: OperatorProcess[]): void {
+function dumpLogs(operators: readonly OperatorProcess[]): void {
   for (const operator of operators) {
     console.error(`--- operator ${operator.pid} ---\n${operator.stderr().slice(-8000)}`);
   }
