@@ -7,6 +7,7 @@ import { createDriverFactory } from '../drivers/factory.ts';
 import { KubeClient } from '../runtime/kube-client.ts';
 import { isAlreadyExists } from '../runtime/kube-error.ts';
 import { installCrds } from './install-crds.ts';
+import { checkKvmDevice } from './kvm-device-check.ts';
 import { checkLibvirt } from './libvirt-check.ts';
 import { startOperator } from './start-operator.ts';
 
@@ -17,7 +18,7 @@ export const LOCAL_HYPERVISOR = { name: 'local', uri: 'qemu:///system' } as cons
  * The operator inside `vmsnap local`: installs vmsnap's CRDs into the embedded control plane, waits until they
  * are served, creates the Hypervisor `local` (libvirt, qemu:///system) unless one by that name exists, and starts
  * the controllers. Without a working libvirt it still starts (other hypervisors may be reachable) but says
- * exactly what to install or start.
+ * exactly what to install or start; likewise for a /dev/kvm that would make libvirtd slow (kvm-device-check.ts).
  */
 export const operatorAddon: LocalAddon = {
   name: 'operator',
@@ -29,6 +30,8 @@ export const operatorAddon: LocalAddon = {
 
     const libvirt = await checkLibvirt(LOCAL_HYPERVISOR.uri);
     if (!libvirt.ok) logger.warn(libvirt.advice);
+    const kvmDevice = await checkKvmDevice();
+    if (kvmDevice) logger.warn(kvmDevice);
     await ensureLocalHypervisor(client);
     return startOperator({ kubeConfig, logger, driverFactory: createDriverFactory() });
   },
