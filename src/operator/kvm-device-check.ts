@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 
 /** Where the check looks; tests point it elsewhere. */
@@ -17,7 +18,7 @@ const SYSTEM: KvmDevicePaths = { device: '/dev/kvm', groupFile: '/etc/group' };
  * else what to run.
  */
 export async function checkKvmDevice(paths: KvmDevicePaths = SYSTEM): Promise<string | undefined> {
-  let device: Awaited<ReturnType<typeof stat>>;
+  let device: Stats;
   try {
     device = await stat(paths.device);
   } catch {
@@ -25,9 +26,9 @@ export async function checkKvmDevice(paths: KvmDevicePaths = SYSTEM): Promise<st
   }
   const kvmGid = await groupId(paths.groupFile, 'kvm');
   if (kvmGid === undefined) return undefined;
-  const groupReadWrite = (Number(device.mode) & 0o060) === 0o060;
-  if (Number(device.gid) === kvmGid && groupReadWrite) return undefined;
-  const mode = (Number(device.mode) & 0o777).toString(8).padStart(4, '0');
+  const groupReadWrite = (device.mode & 0o060) === 0o060;
+  if (device.gid === kvmGid && groupReadWrite) return undefined;
+  const mode = (device.mode & 0o777).toString(8).padStart(4, '0');
   return (
     `${paths.device} is not read-write for the kvm group (gid ${device.gid}, mode ${mode}), as udev would make ` +
     'it: libvirtd will re-probe QEMU on every call, which slows every snapshot and revert by seconds and can stall ' +

@@ -241,7 +241,7 @@ export class SnapshotSteps {
           });
         })();
         // Within a slot: the Hypervisor bounds these calls, so the reconcile lends its worker while it waits.
-        race = await this.#ctx.awaitExternal(withinDeadline(call, this.#untilFailureMs(startedAt)));
+        race = await this.#ctx.awaitExternal(withinDeadline(call, this.#msUntilDeadlineFrom(startedAt)));
       } catch (error) {
         await inProgress;
         if (!isDriverError(error)) throw error;
@@ -587,18 +587,16 @@ export class SnapshotSteps {
    * time): counted from status.startTime once the operation started, else from creation (see decide.ts).
    */
   #untilDeadlineMs(): number {
-    const { snapshot, raw } = this.#loaded;
-    const deadline = snapshot.spec.failureDeadlineMs;
-    const since = this.#status.startTime ?? raw.metadata.creationTimestamp;
-    if (!deadline || !since) return Number.POSITIVE_INFINITY;
-    return Math.max(50, new Date(since).getTime() + deadline - this.#now().getTime() + 50);
+    const since = this.#status.startTime ?? this.#loaded.raw.metadata.creationTimestamp;
+    if (!since) return Number.POSITIVE_INFINITY;
+    return Math.max(50, this.#msUntilDeadlineFrom(new Date(since)) + 50);
   }
 
-  /** How long a driver call that started at `startedAt` may still run before the failureDeadline fails it. */
-  #untilFailureMs(startedAt: Date): number {
+  /** Milliseconds from now until the failureDeadline counted from `since` passes; Infinity without a deadline. */
+  #msUntilDeadlineFrom(since: Date): number {
     const deadline = this.#loaded.snapshot.spec.failureDeadlineMs;
     if (!deadline) return Number.POSITIVE_INFINITY;
-    return startedAt.getTime() + deadline - this.#now().getTime();
+    return since.getTime() + deadline - this.#now().getTime();
   }
 }
 

@@ -1,7 +1,6 @@
-import { pino } from 'pino';
 import { type ApiObject, VIRTUAL_MACHINES } from '../../../src/controllers/shared/resources.ts';
-import { Informer } from '../../../src/runtime/informer.ts';
 import type { OperatorEnv } from './operator-env.ts';
+import { StatusLog, statusAndConditions } from './status-log.ts';
 
 export interface SeenVmStatus {
   name: string;
@@ -11,43 +10,20 @@ export interface SeenVmStatus {
   currentSnapshot: unknown;
 }
 
-/** Records every VirtualMachine status a watch delivers, to assert on what users could have seen. */
-export class VmStatusLog {
-  readonly seen: SeenVmStatus[] = [];
-  readonly #informer: Informer<ApiObject>;
+/** Every VirtualMachine status a watch delivers. */
+export type VmStatusLog = StatusLog<SeenVmStatus>;
 
-  private constructor(env: OperatorEnv) {
-    this.#informer = new Informer<ApiObject>({
-      kubeConfig: env.kubeConfig,
-      client: env.client,
-      resource: VIRTUAL_MACHINES,
-      logger: pino({ level: 'silent' }),
-    });
-    this.#informer.subscribe((vm) => {
-      const status = (vm.status ?? {}) as Record<string, unknown>;
-      const conditions = (status.conditions ?? []) as Array<{ type: string; status: string }>;
-      this.seen.push({
-        name: vm.metadata.name ?? '',
-        phase: status.phase,
-        hold: status.hold as SeenVmStatus['hold'],
-        snapshotting: conditions.find((c) => c.type === 'Snapshotting')?.status,
-        currentSnapshot: status.currentSnapshot,
-      });
-    });
-  }
+export const VmStatusLog = {
+  start: (env: OperatorEnv): Promise<VmStatusLog> => StatusLog.start(env, VIRTUAL_MACHINES, seenVm),
+};
 
-  static async start(env: OperatorEnv): Promise<VmStatusLog> {
-    const log = new VmStatusLog(env);
-    log.#informer.start();
-    await log.#informer.waitForSync();
-    return log;
-  }
-
-  of(name: string): SeenVmStatus[] {
-    return this.seen.filter((s) => s.name === name);
-  }
-
-  stop(): Promise<void> {
-    return this.#informer.stop();
-  }
+function seenVm(vm: ApiObject): SeenVmStatus {
+  const { status, condition } = statusAndConditions(vm);
+  return {
+    name: vm.metadata.name ?? '',
+    phase: status.phase,
+    hold: status.hold as SeenVmStatus['hold'],
+    snapshotting: condition('Snapshotting')?.status,
+    currentSnapshot: status.currentSnapshot,
+  };
 }
