@@ -27,6 +27,7 @@ import {
   machineLine,
   namespaced,
   printVirshCalls,
+  timedCreate,
   untilServed,
   VERSION,
   VM,
@@ -208,18 +209,9 @@ async function main(): Promise<void> {
     const throughOperator = async (c: RevertCase): Promise<OperatorRound> => {
       await setPower(c.from, true);
       const name = `rv-${++serial}`;
-      const wallStart = Date.now();
-      const start = performance.now();
-      await api.createNamespacedCustomObject({
-        ...namespaced('vmreverts'),
-        body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: 'VMRevert',
-          metadata: { name },
-          spec: { snapshotName: c.snapshot },
-        },
+      const { start, wallStart, created } = await timedCreate(api, 'vmreverts', 'VMRevert', name, {
+        snapshotName: c.snapshot,
       });
-      const created = performance.now();
       const mine = (e: ObservedEvent) => e.object.metadata?.name === name;
       const done = await reverts.next(
         (e) => mine(e) && (e.object.status?.phase === 'Succeeded' || e.object.status?.phase === 'Failed'),

@@ -2,7 +2,7 @@
 // (libvirt and vSphere) measure path (b): created -> Ready seen by a watch, with the VM's hold and the phases on
 // the way, then deleted -> gone, so that the VM is free and its snapshot gone before the next round.
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { GROUP, holderOf, namespaced, VERSION } from './libvirt-bench-setup.ts';
+import { holderOf, namespaced, timedCreate } from './libvirt-bench-setup.ts';
 import { fmt, summarize } from './stats.ts';
 import type { EventStream, ObservedEvent } from './watch-events.ts';
 
@@ -38,18 +38,10 @@ export async function snapshotThroughOperator(
   beforeDelete?: () => Promise<void>,
 ): Promise<SnapshotRound> {
   const { snapshots, vms } = watches;
-  const wallStart = Date.now();
-  const start = performance.now();
-  await api.createNamespacedCustomObject({
-    ...namespaced('vmsnapshots'),
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'VMSnapshot',
-      metadata: { name },
-      spec: { vmName, memory: true },
-    },
+  const { start, wallStart, created } = await timedCreate(api, 'vmsnapshots', 'VMSnapshot', name, {
+    vmName,
+    memory: true,
   });
-  const created = performance.now();
   const mine = (e: ObservedEvent) => e.object.metadata?.name === name;
   const ready = await snapshots.next((e) => mine(e) && e.object.status?.phase === 'Ready', start);
   const wallReady = Date.now();
